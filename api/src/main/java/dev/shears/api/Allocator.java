@@ -1,0 +1,35 @@
+package dev.shears.api;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The coarse stage: decides how sparse each block should be. */
+public interface Allocator {
+
+  /**
+   * The calibration evidence this allocator reads from {@link Block} and {@link Layer}.
+   *
+   * @return the evidence kinds, possibly empty
+   */
+  Set<Evidence> evidence();
+
+  /**
+   * The zeroth-order estimator's settings, read when {@link #evidence()} holds
+   * {@link Evidence#ZEROTH_ORDER_IMPORTANCE}.
+   *
+   * @return the settings; the defaults unless overridden
+   */
+  default ZerothOrderSettings zerothOrder() {
+    return ZerothOrderSettings.DEFAULTS;
+  }
+
+  /**
+   * Decides each block's sparsity.
+   *
+   * @param blocks every block holding prunable layers, in graph order
+   * @param sparsity the global target: the fraction of all prunable weights to remove
+   * @return block name to sparsity in {@code [0, 1)}, one entry per block
+   */
+  Map<String, Double> allocate(List<Block> blocks, double sparsity);
+}

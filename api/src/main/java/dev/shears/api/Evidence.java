@@ -1,0 +1,24 @@
+package dev.shears.api;
+
+/**
+ * Evidence a strategy needs from calibration. The engine gathers only what the chosen
+ * strategies declare, since each kind costs forward passes or memory.
+ */
+public enum Evidence {
+  /**
+   * Per input feature {@code j} of a layer, the sum over every calibration token of
+   * {@code x[t, j]^2} ({@link Layer#inputSquareSums()}): a vector of length
+   * {@link Layer#columns()}. Needed by Wanda and OWL.
+   */
+  ACTIVATION_NORMS,
+  /**
+   * The input Gram matrix {@code XᵀX} of a layer ({@link Layer#inputGram()}): a
+   * {@code columns × columns} matrix. Needed by SparseGPT; costly for wide layers.
+   */
+  INPUT_GRAM,
+  /**
+   * The zeroth-order importance of each block ({@link Block#importance()}), estimated from
+   * the loss under random weight perturbations. Needed by ECoFLaP.
+   */
+  ZEROTH_ORDER_IMPORTANCE
+}

@@ -1,0 +1,31 @@
+package dev.shears.api;
+
+import java.util.Set;
+
+/**
+ * The fine stage: decides which weights of one layer go.
+ *
+ * <p>Most scorers compute one score per weight and let {@link MaskSelection} pick the
+ * lowest; a scorer may also change the weights it keeps (see {@link PruneResult}).
+ * Implementations must be safe to call from several threads at once for different layers,
+ * and deterministic: the same layer and target give the same result.
+ */
+public interface Scorer {
+
+  /**
+   * The calibration evidence this scorer reads from {@link Layer}.
+   *
+   * @return a subset of {@link Evidence#ACTIVATION_NORMS} and {@link Evidence#INPUT_GRAM}
+   */
+  Set<Evidence> evidence();
+
+  /**
+   * Decides the layer's pruned weights.
+   *
+   * @param layer the layer and its evidence
+   * @param target the sparsity and pattern to reach
+   * @return the decision; it must remove exactly what {@link MaskSelection} would for the
+   *     target (for example {@code floor(columns × sparsity)} per row in per-row groups)
+   */
+  PruneResult prune(Layer layer, LayerTarget target);
+}

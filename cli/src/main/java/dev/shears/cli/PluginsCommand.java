@@ -1,0 +1,79 @@
+package dev.shears.cli;
+
+import dev.shears.api.ParamSpec;
+import dev.shears.api.StrategyKind;
+import dev.shears.api.StrategyRegistry;
+import dev.shears.core.report.ReportWriter;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code shears plugins}: the strategies found, with their parameters. */
+@Command(name = "plugins", mixinStandardHelpOptions = true,
+    description = "List the scorers, allocators and losses found, with their parameters.")
+final class PluginsCommand implements Callable<Integer> {
+  @Option(names = "--json", description = "Print JSON.")
+  boolean json;
+
+  @Mixin CommonOptions common;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    StrategyRegistry registry = common.registry();
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      List<Map<String, Object>> all = new ArrayList<>();
+      for (StrategyKind kind : StrategyKind.values()) {
+        for (StrategyRegistry.Entry e : registry.entries(kind)) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("name", e.provider().name());
+          m.put("kind", kind.label());
+          m.put("description", e.provider().description());
+          List<Map<String, Object>> ps = new ArrayList<>();
+          for (ParamSpec p : e.provider().parameters()) {
+            Map<String, Object> pm = new LinkedHashMap<>();
+            pm.put("name", kind.label() + "." + p.name());
+            pm.put("type", p.type().name().toLowerCase(java.util.Locale.ROOT));
+            pm.put("default", p.defaultValue());
+            if (!p.choices().isEmpty()) {
+              pm.put("choices", p.choices());
+            }
+            pm.put("description", p.description());
+            ps.add(pm);
+          }
+          m.put("parameters", ps);
+          m.put("source", e.source());
+          all.add(m);
+        }
+      }
+      Map<String, Object> root = new LinkedHashMap<>();
+      root.put("strategies", all);
+      root.put("problems", registry.problems());
+      out.println(ReportWriter.toJson(root));
+    } else {
+      for (StrategyKind kind : StrategyKind.values()) {
+        out.println(kind.label() + "s:");
+        for (StrategyRegistry.Entry e : registry.entries(kind)) {
+          out.printf("  %-12s %s%n", e.provider().name(), e.provider().description());
+          for (ParamSpec p : e.provider().parameters()) {
+            String type = p.choices().isEmpty() ? p.type().name().toLowerCase(java.util.Locale.ROOT)
+                : String.join("|", p.choices());
+            out.printf("      --param %s.%s=%s (%s, default %s)%n        %s%n", kind.label(), p.name(),
+                p.defaultValue(), type, p.defaultValue(), p.description());
+          }
+          out.printf("      from %s%n", e.source());
+        }
+      }
+    }
+    out.flush();
+    return ShearsCommand.OK;
+  }
+}

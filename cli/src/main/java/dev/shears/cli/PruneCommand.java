@@ -1,0 +1,146 @@
+package dev.shears.cli;
+
+import dev.shears.api.InvalidConfigurationException;
+import dev.shears.api.SparsityPattern;
+import dev.shears.api.StrategyRegistry;
+import dev.shears.core.onnx.ExternalDataPolicy;
+import dev.shears.core.pruning.Mode;
+import dev.shears.core.pruning.PruneJob;
+import dev.shears.core.pruning.PruneOptions;
+import dev.shears.core.report.PruneReport;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code shears prune}: writes a pruned copy of a model, or converts it in place. */
+@Command(name = "prune", mixinStandardHelpOptions = true,
+    description = "Prune an ONNX model and write the result.")
+final class PruneCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "MODEL", description = "The .onnx file to prune.")
+  Path model;
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Target target;
+
+  static final class Target {
+    @Option(names = {"-o", "--output"}, paramLabel = "OUT", required = true,
+        description = "Write the pruned model here (its folder must exist).")
+    Path output;
+
+    @Option(names = "--in-place", required = true,
+        description = "Replace MODEL atomically: it is never left half-written.")
+    boolean inPlace;
+  }
+
+  @Option(names = "--sparsity", paramLabel = "S",
+      description = "Fraction of prunable weights to remove, in [0, 1). Implied by an N:M --pattern.")
+  Double sparsity;
+
+  @Option(names = "--scorer", paramLabel = "NAME", defaultValue = "magnitude",
+      description = "Fine-stage strategy (default: ${DEFAULT-VALUE}; see shears plugins).")
+  String scorer;
+
+  @Option(names = "--allocator", paramLabel = "NAME", defaultValue = "uniform",
+      description = "Coarse-stage strategy (default: ${DEFAULT-VALUE}; see shears plugins).")
+  String allocator;
+
+  @Option(names = "--loss", paramLabel = "NAME",
+      description = "Calibration loss for zeroth-order importance (default: picked from the model's outputs).")
+  String loss;
+
+  @Option(names = "--pattern", paramLabel = "PATTERN", defaultValue = "unstructured",
+      description = "unstructured or N:M along the input dimension, like 2:4 (default: ${DEFAULT-VALUE}).")
+  String pattern;
+
+  @Option(names = "--mode", paramLabel = "MODE", defaultValue = "sequential",
+      description = "sequential (statistics after earlier blocks are pruned) or one-shot (default: ${DEFAULT-VALUE}).")
+  String mode;
+
+  @Option(names = "--seed", paramLabel = "N", defaultValue = "0",
+      description = "Seed of every random choice (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--param", paramLabel = "KEY=VALUE",
+      description = "A strategy parameter, like scorer.group=per-tensor (repeatable).")
+  Map<String, String> params = new LinkedHashMap<>();
+
+  @Option(names = "--report", paramLabel = "FILE", description = "Write a JSON report here.")
+  Path report;
+
+  @Option(names = "--external-data", paramLabel = "WHEN", defaultValue = "auto",
+      description = "auto, always or never store weights in OUT.data (default: ${DEFAULT-VALUE}: when the input did, or past 2 GB).")
+  String externalData;
+
+  @Mixin CalibrationOptions calibration;
+  @Mixin SelectionOptions selection;
+  @Mixin CommonOptions common;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PruneOptions options = options();
+    calibration.validate();
+    Path output = target.inPlace ? model : target.output;
+    if (!target.inPlace && Files.exists(output) && Files.exists(model) && sameFile(output, model)) {
+      throw new InvalidConfigurationException("-o " + output + " is the input model; use --in-place to convert it in place");
+    }
+    ExternalDataPolicy policy = switch (externalData) {
+      case "auto" -> ExternalDataPolicy.AUTO;
+      case "always" -> ExternalDataPolicy.ALWAYS;
+      case "never" -> ExternalDataPolicy.NEVER;
+      default -> throw new InvalidConfigurationException("--external-data must be auto, always or never, got '" + externalData + "'");
+    };
+    StrategyRegistry registry = common.registry();
+    PruneJob job = new PruneJob(model, output, report, selection.rules(), options, policy);
+    PruneReport done = job.run(registry, common.progress(),
+        calibration.engines(common.progress(), "scorer '" + scorer + "' or allocator '" + allocator + "'"));
+    PrintWriter out = spec.commandLine().getOut();
+    Summary.print(done, out);
+    out.flush();
+    return ShearsCommand.OK;
+  }
+
+  private static boolean sameFile(Path a, Path b) {
+    try {
+      return Files.isSameFile(a, b);
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  PruneOptions options() {
+    SparsityPattern p = SparsityPattern.parse(pattern);
+    double s;
+    if (p.isUnstructured()) {
+      if (sparsity == null) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--sparsity is required (or give an N:M --pattern)");
+      }
+      s = sparsity;
+    } else {
+      s = p.impliedSparsity();
+      if (sparsity != null && Math.abs(sparsity - s) > 1e-9) {
+        throw new InvalidConfigurationException("--sparsity " + sparsity + " conflicts with --pattern " + p
+            + ", which implies " + s);
+      }
+    }
+    if (!(s >= 0 && s < 1)) {
+      throw new InvalidConfigurationException("--sparsity must be in [0, 1), got " + s);
+    }
+    Mode m = switch (mode.toLowerCase(Locale.ROOT)) {
+      case "sequential" -> Mode.SEQUENTIAL;
+      case "one-shot", "oneshot" -> Mode.ONE_SHOT;
+      default -> throw new InvalidConfigurationException("--mode must be sequential or one-shot, got '" + mode + "'");
+    };
+    return new PruneOptions(s, p, scorer, allocator, loss, params, m, seed);
+  }
+}

@@ -1,0 +1,21 @@
+package dev.shears.cli;
+
+import dev.shears.core.report.BlockReport;
+import dev.shears.core.report.PruneReport;
+import java.io.PrintWriter;
+
+/** The few lines a prune prints on stdout. */
+final class Summary {
+  private Summary() {}
+
+  static void print(PruneReport r, PrintWriter out) {
+    out.printf("pruned %,d of %,d prunable weights (%.2f%%) in %d tensors of %d blocks%n",
+        r.totals().pruned(), r.totals().prunableParameters(), 100 * r.totals().sparsity(),
+        r.tensors().size(), r.blocks().size());
+    out.printf("%-44s %9s %9s%n", "block", "allocated", "achieved");
+    for (BlockReport b : r.blocks()) {
+      out.printf("%-44s %9.4f %9.4f%n", b.name(), b.allocatedSparsity(), b.achievedSparsity());
+    }
+    out.println("wrote " + r.output());
+  }
+}

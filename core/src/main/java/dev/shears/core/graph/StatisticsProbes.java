@@ -1,0 +1,137 @@
+package dev.shears.core.graph;
+
+import dev.shears.api.Evidence;
+import dev.shears.core.onnx.DataType;
+import dev.shears.core.onnx.proto.Onnx.AttributeProto;
+import dev.shears.core.onnx.proto.Onnx.NodeProto;
+import dev.shears.core.onnx.proto.Onnx.TensorProto;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reduction nodes appended to a graph so that ONNX Runtime returns statistics of each
+ * prunable layer's input instead of the activations themselves: per input feature the sum
+ * of squares ({@code ReduceSumSquare} over every token), and on request the Gram matrix
+ * {@code XᵀX}. One forward pass then yields a vector (or matrix) per layer, whatever the
+ * batch size: memory does not grow with the calibration set.
+ */
+public final class StatisticsProbes {
+  private static final String PREFIX = "shears/stat/";
+
+  /**
+   * The outputs of one probe on one consumer's activation.
+   *
+   * @param tensor the prunable tensor
+   * @param activation the activation the probe reads
+   * @param squareSums output name of the per-feature sum of squares, or null
+   * @param gram output name of XᵀX, or null
+   * @param rows output name of the reshaped activation's shape ({@code [tokens, in]})
+   */
+  public record Probe(String tensor, String activation, String squareSums, String gram, String rows) {}
+
+  private final List<NodeProto> nodes = new ArrayList<>();
+  private final Map<String, TensorProto> initializers = new LinkedHashMap<>();
+  private final List<Probe> probes = new ArrayList<>();
+  private final List<String> outputs = new ArrayList<>();
+  private final int opset;
+  private int counter;
+
+  public StatisticsProbes(int opset) {
+    this.opset = opset;
+  }
+
+  /** Adds probes on every consumer of {@code t} whose activation is in {@code computable}. */
+  public void add(PrunableTensor t, Set<Evidence> kinds, Set<String> computable) {
+    for (Consumer c : t.consumers()) {
+      if (computable != null && !computable.contains(c.activation())) {
+        continue;
+      }
+      int k = counter++;
+      String p = PREFIX + k + "/";
+      String x = c.activation();
+      if (t.dataType() != DataType.FLOAT) {
+        nodes.add(node("Cast", List.of(x), p + "cast", attrInt("to", DataType.FLOAT.code())));
+        x = p + "cast";
+      }
+      String shape = reshapeTarget(t.columns());
+      nodes.add(node("Reshape", List.of(x, shape), p + "x2d"));
+      String x2d = p + "x2d";
+      nodes.add(node("Shape", List.of(x2d), p + "rows"));
+      outputs.add(p + "rows");
+      String ss = null;
+      if (kinds.contains(Evidence.ACTIVATION_NORMS)) {
+        ss = p + "ss";
+        if (opset >= 18) {
+          nodes.add(node("ReduceSumSquare", List.of(x2d, axesZero()), ss, attrInt("keepdims", 0)));
+        } else {
+          nodes.add(node("ReduceSumSquare", List.of(x2d), ss,
+              AttributeProto.newBuilder().setName("axes").setType(AttributeProto.AttributeType.INTS).addInts(0).build(),
+              attrInt("keepdims", 0)));
+        }
+        outputs.add(ss);
+      }
+      String gram = null;
+      if (kinds.contains(Evidence.INPUT_GRAM)) {
+        gram = p + "gram";
+        nodes.add(node("Transpose", List.of(x2d), p + "xt",
+            AttributeProto.newBuilder().setName("perm").setType(AttributeProto.AttributeType.INTS)
+                .addInts(1).addInts(0).build()));
+        nodes.add(node("MatMul", List.of(p + "xt", x2d), gram));
+        outputs.add(gram);
+      }
+      probes.add(new Probe(t.name(), c.activation(), ss, gram, p + "rows"));
+    }
+  }
+
+  private String reshapeTarget(int columns) {
+    String name = PREFIX + "shape/" + columns;
+    initializers.computeIfAbsent(name, n -> TensorProto.newBuilder().setName(n)
+        .setDataType(DataType.INT64.code()).addDims(2).addInt64Data(-1).addInt64Data(columns).build());
+    return name;
+  }
+
+  private String axesZero() {
+    String name = PREFIX + "axes0";
+    initializers.computeIfAbsent(name, n -> TensorProto.newBuilder().setName(n)
+        .setDataType(DataType.INT64.code()).addDims(1).addInt64Data(0).build());
+    return name;
+  }
+
+  private static NodeProto node(String op, List<String> inputs, String output, AttributeProto... attrs) {
+    NodeProto.Builder b = NodeProto.newBuilder().setOpType(op).setName(output).addAllInput(inputs).addOutput(output);
+    for (AttributeProto a : attrs) {
+      b.addAttribute(a);
+    }
+    return b.build();
+  }
+
+  private static AttributeProto attrInt(String name, long v) {
+    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
+  }
+
+  public List<NodeProto> nodes() {
+    return nodes;
+  }
+
+  public List<TensorProto> initializers() {
+    return new ArrayList<>(initializers.values());
+  }
+
+  public List<Probe> probes() {
+    return probes;
+  }
+
+  public List<String> outputs() {
+    return outputs;
+  }
+
+  /** The activations the probes read. */
+  public Set<String> activations() {
+    Set<String> a = new java.util.LinkedHashSet<>();
+    probes.forEach(p -> a.add(p.activation()));
+    return a;
+  }
+}

@@ -1,0 +1,81 @@
+package dev.shears.core.pruning;
+
+import dev.shears.api.Layer;
+import dev.shears.core.graph.PrunableTensor;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.util.function.Supplier;
+
+/** The {@link Layer} a strategy sees: one tensor's weights and its calibration statistics. */
+final class LayerView implements Layer {
+  private final PrunableTensor tensor;
+  private final Supplier<float[]> loader;
+  private final LayerStatistics stats;
+  private float[] weights;
+
+  /** The weights are read on first use: an allocator may never look at them. */
+  LayerView(PrunableTensor tensor, Supplier<float[]> loader, LayerStatistics stats) {
+    this.tensor = tensor;
+    this.loader = loader;
+    this.stats = stats;
+  }
+
+  PrunableTensor tensor() {
+    return tensor;
+  }
+
+  synchronized float[] weightArray() {
+    if (weights == null) {
+      weights = loader.get();
+    }
+    return weights;
+  }
+
+  @Override
+  public String name() {
+    return tensor.name();
+  }
+
+  @Override
+  public String block() {
+    return tensor.block();
+  }
+
+  @Override
+  public int rows() {
+    return tensor.rows();
+  }
+
+  @Override
+  public int columns() {
+    return tensor.columns();
+  }
+
+  @Override
+  public FloatBuffer weights() {
+    return FloatBuffer.wrap(weightArray()).asReadOnlyBuffer();
+  }
+
+  @Override
+  public double[] inputSquareSums() {
+    if (stats == null || stats.squareSums() == null) {
+      throw new IllegalStateException("activation norms of " + tensor.name()
+          + " were not gathered: the strategy must declare Evidence.ACTIVATION_NORMS");
+    }
+    return stats.squareSums().clone();
+  }
+
+  @Override
+  public DoubleBuffer inputGram() {
+    if (stats == null || stats.gram() == null) {
+      throw new IllegalStateException("the input Gram matrix of " + tensor.name()
+          + " was not gathered: the strategy must declare Evidence.INPUT_GRAM");
+    }
+    return DoubleBuffer.wrap(stats.gram()).asReadOnlyBuffer();
+  }
+
+  @Override
+  public long tokens() {
+    return stats == null ? 0 : stats.tokens();
+  }
+}

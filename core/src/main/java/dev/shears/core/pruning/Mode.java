@@ -1,0 +1,19 @@
+package dev.shears.core.pruning;
+
+/** When the fine stage's statistics are taken. */
+public enum Mode {
+  /** Block by block, each on inputs that passed through the earlier pruned blocks. */
+  SEQUENTIAL("sequential"),
+  /** All from the dense model in one pass. */
+  ONE_SHOT("one-shot");
+
+  private final String label;
+
+  Mode(String label) {
+    this.label = label;
+  }
+
+  public String label() {
+    return label;
+  }
+}

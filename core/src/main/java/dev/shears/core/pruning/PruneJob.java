@@ -1,0 +1,69 @@
+package dev.shears.core.pruning;
+
+import dev.shears.api.StrategyRegistry;
+import dev.shears.core.ShearsException;
+import dev.shears.core.graph.Inventory;
+import dev.shears.core.graph.SelectionRules;
+import dev.shears.core.onnx.ExternalDataPolicy;
+import dev.shears.core.onnx.ModelFile;
+import dev.shears.core.onnx.ModelWriter;
+import dev.shears.core.progress.Progress;
+import dev.shears.core.report.PruneReport;
+import dev.shears.core.report.ReportWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Function;
+
+/**
+ * A whole prune from file to file: read, inventory, pipeline, atomic write, report. Shared
+ * by {@code shears prune} and {@code shears demo}.
+ *
+ * @param input the model to read
+ * @param output where to write; may equal {@code input} for an in-place conversion
+ * @param report where to write the JSON report, or {@code null}
+ * @param rules include/exclude rules
+ * @param options strategies and targets
+ * @param externalData when the output uses external data
+ */
+public record PruneJob(
+    Path input,
+    Path output,
+    Path report,
+    SelectionRules rules,
+    PruneOptions options,
+    ExternalDataPolicy externalData) {
+
+  /**
+   * Runs the job.
+   *
+   * @param engines opens the calibration engine for the model when a strategy needs evidence
+   */
+  public PruneReport run(StrategyRegistry registry, Progress progress,
+      Function<ModelFile, StatisticsEngine> engines) {
+    Path dir = output.toAbsolutePath().getParent();
+    if (dir == null || !Files.isDirectory(dir)) {
+      throw new ShearsException("-o " + output + ": the folder " + dir + " does not exist");
+    }
+    if (report != null) {
+      Path rdir = report.toAbsolutePath().getParent();
+      if (rdir == null || !Files.isDirectory(rdir)) {
+        throw new ShearsException("--report " + report + ": the folder " + rdir + " does not exist");
+      }
+    }
+    long start = System.nanoTime();
+    try (ModelFile model = ModelFile.read(input)) {
+      Inventory inventory = Inventory.of(model.proto().getGraph(), rules);
+      PruningPipeline.Result result = new PruningPipeline(registry, progress)
+          .run(model, inventory, options, () -> engines.apply(model));
+      long writeStart = System.nanoTime();
+      ModelWriter.write(result.model(), model, output, externalData);
+      PruneReport done = result.report().withOutput(output.toString());
+      done.timingsSeconds().put("write", (System.nanoTime() - writeStart) / 1e9);
+      done.timingsSeconds().put("total", (System.nanoTime() - start) / 1e9);
+      if (report != null) {
+        ReportWriter.write(done, report);
+      }
+      return done;
+    }
+  }
+}

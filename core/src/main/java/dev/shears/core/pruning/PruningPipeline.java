@@ -1,0 +1,314 @@
+package dev.shears.core.pruning;
+
+import dev.shears.api.Allocator;
+import dev.shears.api.Block;
+import dev.shears.api.Evidence;
+import dev.shears.api.InvalidConfigurationException;
+import dev.shears.api.Layer;
+import dev.shears.api.LayerTarget;
+import dev.shears.api.PruneResult;
+import dev.shears.api.Scorer;
+import dev.shears.api.StrategyKind;
+import dev.shears.api.StrategyRegistry;
+import dev.shears.core.ShearsException;
+import dev.shears.core.graph.Consumer;
+import dev.shears.core.graph.Inventory;
+import dev.shears.core.graph.PrunableTensor;
+import dev.shears.core.graph.SkippedTensor;
+import dev.shears.core.onnx.ModelFile;
+import dev.shears.core.onnx.proto.Onnx.GraphProto;
+import dev.shears.core.onnx.proto.Onnx.ModelProto;
+import dev.shears.core.onnx.proto.Onnx.TensorProto;
+import dev.shears.core.progress.Progress;
+import dev.shears.core.report.BlockReport;
+import dev.shears.core.report.PruneReport;
+import dev.shears.core.report.TensorReport;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+/**
+ * One prune run, as data flows (ARCHITECTURE.md): coarse stage (allocator decides each
+ * block's sparsity), then fine stage (scorer decides each tensor's pruned weights), giving a
+ * new model in which only the pruned initializers changed, and a report.
+ */
+public final class PruningPipeline {
+  private final StrategyRegistry registry;
+  private final Progress progress;
+
+  public PruningPipeline(StrategyRegistry registry, Progress progress) {
+    this.registry = registry;
+    this.progress = progress;
+  }
+
+  /**
+   * The result of a run.
+   *
+   * @param model the pruned model (not yet written)
+   * @param report what was decided and measured
+   */
+  public record Result(ModelProto model, PruneReport report) {}
+
+  /**
+   * Runs the pipeline.
+   *
+   * @param engines opens the calibration engine when a strategy needs evidence; it should
+   *     throw an {@link InvalidConfigurationException} when no calibration data was given
+   */
+  public Result run(
+      ModelFile model, Inventory inventory, PruneOptions options, Supplier<StatisticsEngine> engines) {
+    if (inventory.prunable().isEmpty()) {
+      throw new ShearsException(model.path() + ": has no prunable weights (see shears inspect)");
+    }
+    Map<StrategyKind, Map<String, String>> params = splitParams(options.params());
+    Scorer scorer = registry.scorer(options.scorer(), params.get(StrategyKind.SCORER));
+    Allocator allocator = registry.allocator(options.allocator(), params.get(StrategyKind.ALLOCATOR));
+    Timings timings = new Timings();
+    Map<String, List<PrunableTensor>> blocks = inventory.blocks();
+
+    Set<Evidence> needed = EnumSet.noneOf(Evidence.class);
+    needed.addAll(scorer.evidence());
+    if (options.pattern().isUnstructured()) {
+      needed.addAll(allocator.evidence());
+    }
+    boolean usesLoss = needed.contains(Evidence.ZEROTH_ORDER_IMPORTANCE);
+    if (!usesLoss && (options.loss() != null || !params.get(StrategyKind.LOSS).isEmpty())) {
+      throw new InvalidConfigurationException("--loss and loss.* parameters need an allocator that "
+          + "measures zeroth-order importance (like ecoflap); allocator '" + options.allocator()
+          + "' does not");
+    }
+    StatisticsEngine engine = needed.isEmpty() ? null : engines.get();
+    try {
+      // Coarse stage.
+      Map<String, Double> allocation;
+      Map<String, Double> importance = null;
+      if (!options.pattern().isUnstructured()) {
+        double s = options.pattern().impliedSparsity();
+        allocation = new LinkedHashMap<>();
+        for (String b : blocks.keySet()) {
+          allocation.put(b, s);
+        }
+        if (!options.allocator().equals("uniform")) {
+          progress.note("note: --pattern " + options.pattern() + " fixes every tensor's sparsity at "
+              + s + "; allocator '" + options.allocator() + "' is not used");
+        }
+      } else {
+        Set<Evidence> allocStats = EnumSet.noneOf(Evidence.class);
+        allocStats.addAll(allocator.evidence());
+        allocStats.remove(Evidence.ZEROTH_ORDER_IMPORTANCE);
+        Map<String, LayerStatistics> dense = Map.of();
+        if (!allocStats.isEmpty()) {
+          dense = timings.time("statistics (allocation)",
+              () -> engine.oneShot(inventory.prunable(), allocStats));
+        }
+        if (allocator.evidence().contains(Evidence.ZEROTH_ORDER_IMPORTANCE)) {
+          importance = timings.time("zeroth-order importance", () -> engine.blockImportance(
+              blocks, allocator.zerothOrder(), options.loss(), params.get(StrategyKind.LOSS),
+              options.seed()));
+        }
+        List<Block> views = blockViews(model, blocks, dense, importance);
+        Map<String, Double> decided = timings.time("allocation",
+            () -> allocator.allocate(views, options.sparsity()));
+        allocation = checkAllocation(options.allocator(), blocks, decided);
+      }
+
+      // Fine stage.
+      Map<String, float[]> prunedViews = new HashMap<>();
+      Map<String, BitSet> masks = new HashMap<>();
+      Set<Evidence> scorerStats = scorer.evidence();
+      try (Progress.Task bar = progress.start("Pruning", inventory.prunable().size())) {
+        if (scorerStats.isEmpty() || options.mode() == Mode.ONE_SHOT) {
+          Map<String, LayerStatistics> stats = scorerStats.isEmpty() ? Map.of()
+              : timings.time("statistics", () -> engine.oneShot(inventory.prunable(), scorerStats));
+          timings.time("scoring and masking", () -> {
+            for (PrunableTensor t : inventory.prunable()) {
+              pruneOne(model, t, stats.get(t.name()), scorer, target(options, allocation, t), prunedViews, masks);
+              bar.step();
+            }
+            return null;
+          });
+        } else {
+          try (StatisticsEngine.SequentialPass pass = engine.sequential(scorerStats)) {
+            for (List<PrunableTensor> block : blocks.values()) {
+              Map<String, LayerStatistics> stats = timings.time("statistics", () -> pass.statistics(block));
+              Map<PrunableTensor, float[]> done = new LinkedHashMap<>();
+              timings.time("scoring and masking", () -> {
+                for (PrunableTensor t : block) {
+                  pruneOne(model, t, stats.get(t.name()), scorer, target(options, allocation, t), prunedViews, masks);
+                  done.put(t, prunedViews.get(t.name()));
+                  bar.step();
+                }
+                return null;
+              });
+              timings.time("statistics", () -> {
+                pass.pruned(done);
+                return null;
+              });
+            }
+          }
+        }
+      }
+
+      ModelProto out = timings.time("encoding", () -> rebuild(model, inventory, prunedViews));
+      PruneReport report = report(model, inventory, options, allocation, importance, prunedViews, masks,
+          scorer, params, timings);
+      return new Result(out, report);
+    } finally {
+      if (engine != null) {
+        engine.close();
+      }
+    }
+  }
+
+  private static LayerTarget target(PruneOptions o, Map<String, Double> allocation, PrunableTensor t) {
+    return new LayerTarget(allocation.get(t.block()), o.pattern());
+  }
+
+  private static void pruneOne(ModelFile model, PrunableTensor t, LayerStatistics stats, Scorer scorer,
+      LayerTarget target, Map<String, float[]> prunedViews, Map<String, BitSet> masks) {
+    LayerView view = new LayerView(t, () -> WeightCodec.readView(model, t), stats);
+    PruneResult result = scorer.prune(view, target);
+    long size = t.parameters();
+    BitSet pruned = result.pruned();
+    if (pruned.length() > size) {
+      throw new ShearsException("scorer returned a mask index " + (pruned.length() - 1)
+          + " outside tensor " + t.name() + " of " + size + " weights");
+    }
+    float[] values = result.updatedWeights() != null ? result.updatedWeights().clone() : view.weightArray().clone();
+    if (values.length != size) {
+      throw new ShearsException("scorer returned " + values.length + " updated weights for tensor "
+          + t.name() + " of " + size);
+    }
+    for (int i = pruned.nextSetBit(0); i >= 0; i = pruned.nextSetBit(i + 1)) {
+      values[i] = 0f;
+    }
+    prunedViews.put(t.name(), values);
+    masks.put(t.name(), pruned);
+  }
+
+  private List<Block> blockViews(ModelFile model, Map<String, List<PrunableTensor>> blocks,
+      Map<String, LayerStatistics> stats, Map<String, Double> importance) {
+    List<Block> views = new ArrayList<>();
+    for (Map.Entry<String, List<PrunableTensor>> e : blocks.entrySet()) {
+      List<Layer> layers = new ArrayList<>();
+      for (PrunableTensor t : e.getValue()) {
+        layers.add(new LayerView(t, () -> WeightCodec.readView(model, t), stats.get(t.name())));
+      }
+      Double imp = importance == null ? null : importance.get(e.getKey());
+      views.add(new BlockView(e.getKey(), e.getValue().get(0).tower(), layers, imp));
+    }
+    return views;
+  }
+
+  private static Map<String, Double> checkAllocation(
+      String name, Map<String, List<PrunableTensor>> blocks, Map<String, Double> decided) {
+    Map<String, Double> checked = new LinkedHashMap<>();
+    for (String b : blocks.keySet()) {
+      Double s = decided.get(b);
+      if (s == null || !(s >= 0 && s < 1)) {
+        throw new ShearsException("allocator '" + name + "' gave block " + b + " sparsity " + s
+            + "; every block needs a value in [0, 1)");
+      }
+      checked.put(b, s);
+    }
+    return checked;
+  }
+
+  private static ModelProto rebuild(ModelFile model, Inventory inv, Map<String, float[]> views) {
+    ModelProto.Builder b = model.proto().toBuilder();
+    GraphProto.Builder g = b.getGraphBuilder();
+    for (PrunableTensor t : inv.prunable()) {
+      float[] v = views.get(t.name());
+      if (v != null) {
+        TensorProto updated = WeightCodec.writeView(model, t, v);
+        g.setInitializer(t.initializer(), updated);
+      }
+    }
+    return b.build();
+  }
+
+  static Map<StrategyKind, Map<String, String>> splitParams(Map<String, String> all) {
+    Map<StrategyKind, Map<String, String>> split = new LinkedHashMap<>();
+    for (StrategyKind k : StrategyKind.values()) {
+      split.put(k, new TreeMap<>());
+    }
+    for (Map.Entry<String, String> e : new TreeMap<>(all).entrySet()) {
+      String key = e.getKey();
+      int dot = key.indexOf('.');
+      StrategyKind kind = null;
+      for (StrategyKind k : StrategyKind.values()) {
+        if (dot > 0 && key.substring(0, dot).equals(k.label())) {
+          kind = k;
+        }
+      }
+      if (kind == null || dot == key.length() - 1) {
+        throw new InvalidConfigurationException("--param " + key
+            + ": keys are scorer.NAME, allocator.NAME or loss.NAME (see shears plugins)");
+      }
+      split.get(kind).put(key.substring(dot + 1), e.getValue());
+    }
+    return split;
+  }
+
+  private PruneReport report(ModelFile model, Inventory inv, PruneOptions o, Map<String, Double> allocation,
+      Map<String, Double> importance, Map<String, float[]> views, Map<String, BitSet> masks, Scorer scorer,
+      Map<StrategyKind, Map<String, String>> params, Timings timings) {
+    List<TensorReport> tensors = new ArrayList<>();
+    Map<String, long[]> blockCounts = new LinkedHashMap<>();
+    long total = 0;
+    long pruned = 0;
+    for (PrunableTensor t : inv.prunable()) {
+      long p = masks.get(t.name()).cardinality();
+      long zeros = 0;
+      for (float v : views.get(t.name())) {
+        if (v == 0f) {
+          zeros++;
+        }
+      }
+      tensors.add(new TensorReport(t.name(), t.block(), t.consumers().stream().map(Consumer::node).toList(),
+          t.storedShape(), t.dataType().name().toLowerCase(Locale.ROOT), t.parameters(),
+          allocation.get(t.block()), p, (double) p / t.parameters(), zeros));
+      long[] c = blockCounts.computeIfAbsent(t.block(), k -> new long[2]);
+      c[0] += t.parameters();
+      c[1] += p;
+      total += t.parameters();
+      pruned += p;
+    }
+    List<BlockReport> blocks = new ArrayList<>();
+    Map<String, List<PrunableTensor>> byBlock = inv.blocks();
+    for (Map.Entry<String, long[]> e : blockCounts.entrySet()) {
+      long[] c = e.getValue();
+      blocks.add(new BlockReport(e.getKey(), byBlock.get(e.getKey()).get(0).tower(), c[0],
+          allocation.get(e.getKey()), (double) c[1] / c[0],
+          importance == null ? null : importance.get(e.getKey())));
+    }
+    Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put("sparsity", o.pattern().isUnstructured() ? o.sparsity() : o.pattern().impliedSparsity());
+    settings.put("pattern", o.pattern().toString());
+    settings.put("scorer", o.scorer());
+    settings.put("scorerParams", params.get(StrategyKind.SCORER));
+    settings.put("allocator", o.allocator());
+    settings.put("allocatorParams", params.get(StrategyKind.ALLOCATOR));
+    if (o.loss() != null) {
+      settings.put("loss", o.loss());
+    }
+    settings.put("mode", scorer.evidence().isEmpty() ? "data-free" : o.mode().label());
+    settings.put("seed", o.seed());
+    List<Map<String, String>> skipped = new ArrayList<>();
+    for (SkippedTensor s : inv.skipped()) {
+      skipped.add(Map.of("name", s.name(), "node", s.node(), "reason", s.reason()));
+    }
+    double target = o.pattern().isUnstructured() ? o.sparsity() : o.pattern().impliedSparsity();
+    return new PruneReport("shears " + Version.get(), model.path().toString(), null, settings,
+        new PruneReport.Totals(total, pruned, (double) pruned / total, target), blocks, tensors, skipped,
+        timings.seconds());
+  }
+}

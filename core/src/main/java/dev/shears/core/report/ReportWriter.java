@@ -1,0 +1,43 @@
+package dev.shears.core.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.shears.core.ShearsException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/** Writes reports as JSON, atomically like models. */
+public final class ReportWriter {
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private ReportWriter() {}
+
+  public static String toJson(Object report) {
+    try {
+      return JSON.writeValueAsString(report);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static void write(Object report, Path file) {
+    Path dir = file.toAbsolutePath().getParent();
+    if (dir == null || !Files.isDirectory(dir)) {
+      throw new ShearsException("--report " + file + ": the folder " + dir + " does not exist");
+    }
+    try {
+      Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".shears-tmp");
+      try {
+        Files.writeString(tmp, toJson(report) + "\n");
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    } catch (IOException e) {
+      throw new ShearsException("--report " + file + ": cannot write (" + e.getMessage() + ")", e);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package dev.shears.core.report;
+
+import java.util.List;
+
+/**
+ * One pruned tensor in the report.
+ *
+ * @param name the initializer
+ * @param block its block
+ * @param nodes the consuming nodes
+ * @param shape the stored dims
+ * @param dtype the element type
+ * @param parameters number of weights
+ * @param targetSparsity what the allocator asked for
+ * @param pruned weights the scorer removed
+ * @param achievedSparsity {@code pruned / parameters}
+ * @param zeros zero weights in the output (pruned plus any that were zero already)
+ */
+public record TensorReport(
+    String name,
+    String block,
+    List<String> nodes,
+    long[] shape,
+    String dtype,
+    long parameters,
+    double targetSparsity,
+    long pruned,
+    double achievedSparsity,
+    long zeros) {}

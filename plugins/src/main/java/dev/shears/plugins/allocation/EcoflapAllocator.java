@@ -14,6 +14,10 @@ import java.util.Set;
  * ECoFLaP's coarse stage (Sung et al. 2024, ALGORITHM.md §1b): blocks with higher zeroth-order
  * importance keep more weights, no block is sparser than {@code s + maxSparsityDelta}, and the
  * model as a whole keeps exactly {@code floor(P (1 - s))} weights.
+ *
+ * <p>When the importances carry no usable information (all zero, or any of them NaN,
+ * infinite or negative) the split falls back to block size, which gives every block about
+ * the global sparsity. The integer work is done by {@link KeepBudget}.
  */
 public final class EcoflapAllocator implements Allocator {
   private final boolean average;

@@ -1,0 +1,54 @@
+package dev.shears.core.calibration;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.TensorInfo;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+
+/** Conversions between Shears' host tensors and ONNX Runtime tensors. */
+final class OrtTensors {
+  private OrtTensors() {}
+
+  static OnnxTensor of(OrtEnvironment env, HostTensor t) throws OrtException {
+    if (t.type() == HostTensor.ElementType.FLOAT) {
+      return OnnxTensor.createTensor(env, (FloatBuffer) t.data().duplicate(), t.shape());
+    }
+    return OnnxTensor.createTensor(env, (LongBuffer) t.data().duplicate(), t.shape());
+  }
+
+  /** The tensor's values as floats (float tensors only). */
+  static float[] floats(OnnxTensor t) {
+    FloatBuffer b = t.getFloatBuffer();
+    if (b == null) {
+      throw new IllegalStateException("not a float tensor: " + t.getInfo());
+    }
+    float[] out = new float[b.remaining()];
+    b.get(out);
+    return out;
+  }
+
+  static long[] longs(OnnxTensor t) {
+    LongBuffer b = t.getLongBuffer();
+    if (b == null) {
+      throw new IllegalStateException("not an int64 tensor: " + t.getInfo());
+    }
+    long[] out = new long[b.remaining()];
+    b.get(out);
+    return out;
+  }
+
+  /** A tensor rebuilt from bytes saved with {@link TensorSpill}. */
+  static OnnxTensor fromBytes(OrtEnvironment env, ByteBuffer direct, long[] shape, OnnxJavaType type)
+      throws OrtException {
+    return OnnxTensor.createTensor(env, direct.order(ByteOrder.nativeOrder()), shape, type);
+  }
+
+  static int onnxElementType(TensorInfo info) {
+    return info.onnxType.value;
+  }
+}

@@ -1,0 +1,142 @@
+package dev.shears.core.calibration;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.TensorInfo;
+import dev.shears.core.ShearsException;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Activations at a block boundary, batch by batch, on disk. Sequential pruning needs each
+ * block's input for every calibration batch; holding those in memory would grow with the
+ * calibration set, so they stream through a temporary file instead (written once, read
+ * once, in batch order).
+ */
+final class TensorSpill implements AutoCloseable {
+  private final Path file;
+  private DataOutputStream out;
+  private final Map<String, TensorInfo> infos = new LinkedHashMap<>();
+  private int batches;
+
+  TensorSpill() {
+    try {
+      file = Files.createTempFile("shears-activations-", ".spill");
+      file.toFile().deleteOnExit();
+      out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 20));
+    } catch (IOException e) {
+      throw new ShearsException("cannot create a temporary file for activations: " + e.getMessage(), e);
+    }
+  }
+
+  /** The value names held, with the type ONNX Runtime gave them (from the first batch). */
+  Map<String, TensorInfo> infos() {
+    return infos;
+  }
+
+  int batches() {
+    return batches;
+  }
+
+  void append(List<String> names, List<OnnxTensor> tensors) {
+    try {
+      out.writeInt(names.size());
+      for (int i = 0; i < names.size(); i++) {
+        OnnxTensor t = tensors.get(i);
+        TensorInfo info = t.getInfo();
+        infos.putIfAbsent(names.get(i), info);
+        ByteBuffer bytes = t.getByteBuffer();
+        out.writeUTF(names.get(i));
+        out.writeInt(info.type.ordinal());
+        long[] shape = info.getShape();
+        out.writeInt(shape.length);
+        for (long d : shape) {
+          out.writeLong(d);
+        }
+        byte[] data = new byte[bytes.remaining()];
+        bytes.get(data);
+        out.writeInt(data.length);
+        out.write(data);
+      }
+      batches++;
+    } catch (IOException e) {
+      throw new ShearsException("cannot write activations to " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Finishes writing; then batches are read back in order. */
+  Reader reader() {
+    try {
+      out.close();
+      return new Reader(new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 20)));
+    } catch (IOException e) {
+      throw new ShearsException("cannot read activations from " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads batches back, in the order they were written. */
+  final class Reader implements AutoCloseable {
+    private final DataInputStream in;
+
+    private Reader(DataInputStream in) {
+      this.in = in;
+    }
+
+    /** The next batch's tensors by name; the caller closes them. */
+    Map<String, OnnxTensor> next(OrtEnvironment env) {
+      Map<String, OnnxTensor> batch = new LinkedHashMap<>();
+      try {
+        int n = in.readInt();
+        for (int i = 0; i < n; i++) {
+          String name = in.readUTF();
+          OnnxJavaType type = OnnxJavaType.values()[in.readInt()];
+          long[] shape = new long[in.readInt()];
+          for (int d = 0; d < shape.length; d++) {
+            shape[d] = in.readLong();
+          }
+          int len = in.readInt();
+          ByteBuffer data = ByteBuffer.allocateDirect(len).order(ByteOrder.nativeOrder());
+          byte[] tmp = new byte[len];
+          in.readFully(tmp);
+          data.put(tmp).flip();
+          batch.put(name, OrtTensors.fromBytes(env, data, shape, type));
+        }
+        return batch;
+      } catch (IOException | OrtException e) {
+        batch.values().forEach(OnnxTensor::close);
+        throw new ShearsException("cannot read activations from " + file + ": " + e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public void close() {
+      try {
+        in.close();
+      } catch (IOException ignored) {
+        // a temporary file: nothing to save
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      out.close();
+      Files.deleteIfExists(file);
+    } catch (IOException ignored) {
+      // a temporary file: deleteOnExit is the fallback
+    }
+  }
+}

@@ -2,11 +2,11 @@ package dev.shears.core.calibration.source;
 
 /**
  * Bicubic resize of 8-bit channels that reproduces Pillow's {@code Image.resize(size,
- * Image.BICUBIC)}, which Hugging Face image processors call: a separable filter with
- * {@code a = -0.5}, support widened by the scale factor when downsampling (antialiasing),
- * weights normalised per output pixel and applied in Pillow's 22-bit fixed point, horizontal pass
- * first with the intermediate image rounded and clipped to 8 bits. Matching Pillow bit for bit
- * matters because calibration statistics should see the pixels the model saw in training.
+ * Image.BICUBIC)}, which Hugging Face image processors call: a separable filter with {@code a =
+ * -0.5}, support widened by the scale factor when downsampling (antialiasing), weights normalised
+ * per output pixel and applied in Pillow's 22-bit fixed point, horizontal pass first with the
+ * intermediate image rounded and clipped to 8 bits. Matching Pillow bit for bit matters because
+ * calibration statistics should see the pixels the model saw in training.
  */
 final class BicubicResize {
   private static final double SUPPORT = 2.0;

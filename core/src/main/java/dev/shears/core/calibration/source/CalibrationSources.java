@@ -13,7 +13,10 @@ public final class CalibrationSources {
 
   /** Calibration data formats. */
   public enum Format {
-    /** {@link #NPY} when the folder holds a {@code .npy} file for a model input, else {@link #CAPTIONS}. */
+    /**
+     * {@link #NPY} when the folder holds a {@code .npy} file for a model input, else {@link
+     * #CAPTIONS}.
+     */
     AUTO,
     /** One {@code <input name>.npy} per model input: {@link NpySource}. */
     NPY,
@@ -25,8 +28,8 @@ public final class CalibrationSources {
    * Opens a calibration folder.
    *
    * <p>With {@link Format#AUTO}, a folder holding both {@code .npy} tensors for the model and a
-   * {@code captions.jsonl} uses the tensors (they are exactly the model inputs, no preprocessing
-   * to get wrong), and {@link CalibrationSource#describe()} says the captions were ignored.
+   * {@code captions.jsonl} uses the tensors (they are exactly the model inputs, no preprocessing to
+   * get wrong), and {@link CalibrationSource#describe()} says the captions were ignored.
    *
    * @param calib the calibration folder (for {@link Format#CAPTIONS} also a {@code .jsonl} file)
    * @param modelDir the model's folder, or the model file, where side files such as {@code
@@ -58,7 +61,8 @@ public final class CalibrationSources {
     if (isJsonl) {
       return CaptionsSource.open(calib, modelDir, inputs, maxSamples);
     }
-    boolean npy = inputs.stream().anyMatch(s -> Files.isRegularFile(calib.resolve(s.name() + ".npy")));
+    boolean npy =
+        inputs.stream().anyMatch(s -> Files.isRegularFile(calib.resolve(s.name() + ".npy")));
     boolean captions = Files.isRegularFile(calib.resolve("captions.jsonl"));
     if (npy) {
       NpySource src = NpySource.open(calib, inputs, maxSamples);

@@ -18,8 +18,8 @@ import java.util.List;
 
 /**
  * Reads a {@code captions.jsonl}: one JSON object per line, {@code {"image": "rel/path.png",
- * "text": "..."}}, either field may be absent but not both; blank lines are skipped, other
- * fields ignored. Image paths are relative to the file's folder. Bytes must be valid UTF-8.
+ * "text": "..."}}, either field may be absent but not both; blank lines are skipped, other fields
+ * ignored. Image paths are relative to the file's folder. Bytes must be valid UTF-8.
  */
 final class CaptionsFile {
   private CaptionsFile() {}

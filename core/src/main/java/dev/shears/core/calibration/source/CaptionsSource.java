@@ -14,19 +14,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Image-caption pairs from a {@code captions.jsonl} (see the line format in the class
- * comment of {@code CaptionsFile}: {@code {"image": "rel/path.png", "text": "..."}}), turned
- * into model inputs with the model's own side files: {@code preprocessor_config.json} for
- * {@code pixel_values} ({@link ClipImageProcessor}) and {@code tokenizer.json} for {@code
- * input_ids}, {@code attention_mask} and {@code token_type_ids} ({@link TextLength} says how long
- * the token sequences are).
+ * Image-caption pairs from a {@code captions.jsonl} (see the line format in the class comment of
+ * {@code CaptionsFile}: {@code {"image": "rel/path.png", "text": "..."}}), turned into model inputs
+ * with the model's own side files: {@code preprocessor_config.json} for {@code pixel_values}
+ * ({@link ClipImageProcessor}) and {@code tokenizer.json} for {@code input_ids}, {@code
+ * attention_mask} and {@code token_type_ids} ({@link TextLength} says how long the token sequences
+ * are).
  *
- * <p>Every batch must feed every model input, so each line must carry what the model needs: a
- * model with an image input needs an image on every line, a model with text inputs a text on
- * every line. A line lacking one is an error naming the line (mixing image-only and text-only
- * lines for a two-tower model is refused rather than padded with made-up data). A field the
- * model has no input for is ignored, so a captions file also calibrates a vision-only or
- * text-only model.
+ * <p>Every batch must feed every model input, so each line must carry what the model needs: a model
+ * with an image input needs an image on every line, a model with text inputs a text on every line.
+ * A line lacking one is an error naming the line (mixing image-only and text-only lines for a
+ * two-tower model is refused rather than padded with made-up data). A field the model has no input
+ * for is ignored, so a captions file also calibrates a vision-only or text-only model.
  *
  * <p>Images are decoded and tokenized one batch at a time; only the caption lines (paths and
  * strings) are kept for the whole set.
@@ -72,8 +71,8 @@ public final class CaptionsSource implements CalibrationSource {
    *     special_tokens_map.json}; or the model file, whose folder is used
    * @param inputs the model inputs, in the model's order
    * @param maxSamples use at most this many lines, the first ones; {@code 0} or less for all
-   * @throws CalibrationDataException when a line, an image path or a side file is unusable or
-   *     the model has an input captions cannot feed
+   * @throws CalibrationDataException when a line, an image path or a side file is unusable or the
+   *     model has an input captions cannot feed
    */
   public static CaptionsSource open(
       Path captions, Path modelDir, List<InputSpec> inputs, int maxSamples) throws IOException {
@@ -103,8 +102,8 @@ public final class CaptionsSource implements CalibrationSource {
     }
     if (ids != null) {
       checkText(ids);
-    } else if (inputs.stream().anyMatch(s -> s != null && s.name().endsWith("_mask")
-        || s.name().equals("token_type_ids"))) {
+    } else if (inputs.stream()
+        .anyMatch(s -> s.name().equals("attention_mask") || s.name().equals("token_type_ids"))) {
       throw new CalibrationDataException(
           file + ": the model takes a mask or token types but no input_ids");
     }
@@ -116,12 +115,16 @@ public final class CaptionsSource implements CalibrationSource {
       String where = file + ":" + e.line();
       if (image != null && e.image() == null) {
         throw new CalibrationDataException(
-            where + ": line has no \"image\", but model input " + image.name()
+            where
+                + ": line has no \"image\", but model input "
+                + image.name()
                 + " needs one for every sample");
       }
       if (ids != null && e.text() == null) {
         throw new CalibrationDataException(
-            where + ": line has no \"text\", but model input " + ids.name()
+            where
+                + ": line has no \"text\", but model input "
+                + ids.name()
                 + " needs one for every sample");
       }
       if (image != null && !Files.isRegularFile(e.image())) {
@@ -141,13 +144,25 @@ public final class CaptionsSource implements CalibrationSource {
       tokFile = sideFile(dir, "tokenizer.json", ids);
       tokJson = TextEncoder.readJson(tokFile);
       JsonNode tokConfig = TextEncoder.readJson(dir.resolve("tokenizer_config.json"));
-      pad = TextEncoder.padToken(tokConfig, TextEncoder.readJson(dir.resolve("special_tokens_map.json")));
-      length = TextLength.decide(tokJson, TextEncoder.readJson(dir.resolve("config.json")), tokConfig, ids, dir);
+      pad =
+          TextEncoder.padToken(
+              tokConfig, TextEncoder.readJson(dir.resolve("special_tokens_map.json")));
+      length =
+          TextLength.decide(
+              tokJson, TextEncoder.readJson(dir.resolve("config.json")), tokConfig, ids, dir);
       // Load once now so that a broken tokenizer fails here rather than mid-calibration.
       TextEncoder.load(tokFile, tokJson, length.length(), pad).close();
     }
     return new CaptionsSource(
-        file, List.copyOf(inputs), List.copyOf(entries), image, processor, tokFile, tokJson, pad, length);
+        file,
+        List.copyOf(inputs),
+        List.copyOf(entries),
+        image,
+        processor,
+        tokFile,
+        tokJson,
+        pad,
+        length);
   }
 
   private static Path sideFile(Path dir, String name, InputSpec forInput) {
@@ -173,7 +188,8 @@ public final class CaptionsSource implements CalibrationSource {
     }
     int[] hw = p.outputSize();
     if (hw != null
-        && (image.isStatic(2) && image.dim(2) != hw[0] || image.isStatic(3) && image.dim(3) != hw[1])) {
+        && (image.isStatic(2) && image.dim(2) != hw[0]
+            || image.isStatic(3) && image.dim(3) != hw[1])) {
       throw new CalibrationDataException(
           dir.resolve("preprocessor_config.json")
               + ": produces "
@@ -191,8 +207,14 @@ public final class CaptionsSource implements CalibrationSource {
 
   @Override
   public String describe() {
-    String what = image != null && textLength != null ? "image-text pairs" : image != null ? "images" : "texts";
-    String text = textLength == null ? "" : ", " + textLength.length() + " tokens (from " + textLength.from() + ")";
+    String what =
+        image != null && textLength != null
+            ? "image-text pairs"
+            : image != null ? "images" : "texts";
+    String text =
+        textLength == null
+            ? ""
+            : ", " + textLength.length() + " tokens (from " + textLength.from() + ")";
     return entries.size() + " " + what + " from " + file + text;
   }
 
@@ -212,7 +234,9 @@ public final class CaptionsSource implements CalibrationSource {
       throw new IllegalArgumentException("batch size " + batchSize);
     }
     TextEncoder encoder =
-        textLength == null ? null : TextEncoder.load(tokenizerFile, tokenizerJson, textLength.length(), padToken);
+        textLength == null
+            ? null
+            : TextEncoder.load(tokenizerFile, tokenizerJson, textLength.length(), padToken);
     return new Reader(encoder, batchSize);
   }
 
@@ -233,7 +257,8 @@ public final class CaptionsSource implements CalibrationSource {
       if (next >= entries.size()) {
         return null;
       }
-      List<CaptionsFile.Entry> batch = entries.subList(next, Math.min(entries.size(), next + batchSize));
+      List<CaptionsFile.Entry> batch =
+          entries.subList(next, Math.min(entries.size(), next + batchSize));
       int n = batch.size();
       Map<String, HostTensor> tensors = new LinkedHashMap<>();
       if (image != null) {
@@ -248,10 +273,13 @@ public final class CaptionsSource implements CalibrationSource {
         long[] shape = {n, encoder.length()};
         for (InputSpec s : inputs) {
           switch (s.name()) {
-            case "input_ids" -> tensors.put(s.name(), HostTensor.of(s.name(), shape, enc.inputIds()));
-            case "attention_mask" -> tensors.put(s.name(), HostTensor.of(s.name(), shape, enc.attentionMask()));
-            case "token_type_ids" -> tensors.put(s.name(), HostTensor.of(s.name(), shape, enc.tokenTypeIds()));
-            default -> { }
+            case "input_ids" ->
+                tensors.put(s.name(), HostTensor.of(s.name(), shape, enc.inputIds()));
+            case "attention_mask" ->
+                tensors.put(s.name(), HostTensor.of(s.name(), shape, enc.attentionMask()));
+            case "token_type_ids" ->
+                tensors.put(s.name(), HostTensor.of(s.name(), shape, enc.tokenTypeIds()));
+            default -> {}
           }
         }
       }
@@ -272,14 +300,31 @@ public final class CaptionsSource implements CalibrationSource {
           w = out.width();
           if (image.isStatic(2) && image.dim(2) != h || image.isStatic(3) && image.dim(3) != w) {
             throw new CalibrationDataException(
-                where + ": image preprocesses to " + h + "x" + w + ", model input " + image + " needs "
-                    + image.dim(2) + "x" + image.dim(3));
+                where
+                    + ": image preprocesses to "
+                    + h
+                    + "x"
+                    + w
+                    + ", model input "
+                    + image
+                    + " needs "
+                    + image.dim(2)
+                    + "x"
+                    + image.dim(3));
           }
           data = new float[batch.size() * 3 * h * w];
         } else if (out.height() != h || out.width() != w) {
           throw new CalibrationDataException(
-              where + ": image preprocesses to " + out.height() + "x" + out.width()
-                  + ", others in its batch to " + h + "x" + w + "; enable center crop or resize the images");
+              where
+                  + ": image preprocesses to "
+                  + out.height()
+                  + "x"
+                  + out.width()
+                  + ", others in its batch to "
+                  + h
+                  + "x"
+                  + w
+                  + "; enable center crop or resize the images");
         }
         System.arraycopy(out.chw(), 0, data, i * 3 * h * w, 3 * h * w);
       }

@@ -6,13 +6,13 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * Turns an RGB image into {@code pixel_values} the way Hugging Face's {@code
- * CLIPImageProcessor} does, driven by a {@code preprocessor_config.json}: resize (shortest edge,
- * or an exact height and width) with Pillow-compatible bicubic resampling, center crop (padding
- * with black when the image is smaller), rescale, normalize, channels first, float32.
+ * Turns an RGB image into {@code pixel_values} the way Hugging Face's {@code CLIPImageProcessor}
+ * does, driven by a {@code preprocessor_config.json}: resize (shortest edge, or an exact height and
+ * width) with Pillow-compatible bicubic resampling, center crop (padding with black when the image
+ * is smaller), rescale, normalize, channels first, float32.
  *
- * <p>Arithmetic follows transformers: rescale in double then rounded to float, normalize in
- * float, so that the result matches Python to float rounding.
+ * <p>Arithmetic follows transformers: rescale in double then rounded to float, normalize in float,
+ * so that the result matches Python to float rounding.
  */
 public final class ClipImageProcessor {
   private static final int PIL_BICUBIC = 3;
@@ -106,8 +106,8 @@ public final class ClipImageProcessor {
   }
 
   /**
-   * The height and width of every output, or {@code null} when it depends on the image (no
-   * center crop and a shortest-edge resize).
+   * The height and width of every output, or {@code null} when it depends on the image (no center
+   * crop and a shortest-edge resize).
    */
   public int[] outputSize() {
     if (doCrop) {
@@ -134,8 +134,15 @@ public final class ClipImageProcessor {
       if (hw[0] != h || hw[1] != w) {
         if (resample != PIL_BICUBIC) {
           throw new CalibrationDataException(
-              where + ": resample " + resample + " is not supported, only 3 (bicubic); "
-                  + "resize the images to " + hw[1] + "x" + hw[0] + " beforehand");
+              where
+                  + ": resample "
+                  + resample
+                  + " is not supported, only 3 (bicubic); "
+                  + "resize the images to "
+                  + hw[1]
+                  + "x"
+                  + hw[0]
+                  + " beforehand");
         }
         int[][] resized = new int[3][];
         for (int c = 0; c < 3; c++) {

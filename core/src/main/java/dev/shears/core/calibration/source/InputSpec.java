@@ -9,8 +9,8 @@ import java.util.Objects;
  *
  * @param name the graph input name
  * @param type the element type ONNX Runtime expects
- * @param shape the declared dimensions, {@code -1} for a symbolic (dynamic) dimension; axis 0
- *     is the batch axis and is normally symbolic
+ * @param shape the declared dimensions, {@code -1} for a symbolic (dynamic) dimension; axis 0 is
+ *     the batch axis and is normally symbolic
  */
 public record InputSpec(String name, ElementType type, long[] shape) {
 

@@ -33,8 +33,8 @@ public enum NpyDtype {
   }
 
   /**
-   * Looks up a {@code descr}; {@code null} when it is not one Shears reads. Single-byte types
-   * have no byte order, so numpy may write them as {@code |u1}, {@code <u1} or {@code u1}.
+   * Looks up a {@code descr}; {@code null} when it is not one Shears reads. Single-byte types have
+   * no byte order, so numpy may write them as {@code |u1}, {@code <u1} or {@code u1}.
    */
   static NpyDtype fromDescr(String descr) {
     for (NpyDtype t : values()) {

@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
  */
 record NpyHeader(NpyDtype dtype, long[] shape, long dataOffset) {
   private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+
   /** numpy itself refuses headers this large; a bigger one means a corrupt length field. */
   private static final long MAX_HEADER = 1 << 20;
 
@@ -73,7 +74,10 @@ record NpyHeader(NpyDtype dtype, long[] shape, long dataOffset) {
     // Version 3 allows UTF-8 in field names; the fields we read are ASCII in every version.
     String header =
         new String(
-            hb.array(), 0, hb.position(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+            hb.array(),
+            0,
+            hb.position(),
+            major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
     long dataOffset = preamble + headerLen;
     return parse(header, file, dataOffset, size);
   }

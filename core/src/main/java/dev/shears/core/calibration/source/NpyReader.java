@@ -10,11 +10,11 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Reads a {@code .npy} file a slice of rows at a time, so that only the rows asked for are in
- * memory. Supports format versions 1.0, 2.0 and 3.0, C order, little-endian {@code <f4},
- * {@code <f8}, {@code <i8}, {@code <i4} and single-byte {@code |u1}, {@code |b1}.
+ * memory. Supports format versions 1.0, 2.0 and 3.0, C order, little-endian {@code <f4}, {@code
+ * <f8}, {@code <i8}, {@code <i4} and single-byte {@code |u1}, {@code |b1}.
  *
- * <p>The header is validated when the file is opened, including that the file is long enough
- * for the declared shape, so a truncated file fails before anything is allocated for it.
+ * <p>The header is validated when the file is opened, including that the file is long enough for
+ * the declared shape, so a truncated file fails before anything is allocated for it.
  */
 public final class NpyReader implements AutoCloseable {
   private final Path file;
@@ -30,8 +30,8 @@ public final class NpyReader implements AutoCloseable {
   /**
    * Opens a file and validates its header.
    *
-   * @throws CalibrationDataException when the file is missing, not a supported {@code .npy}
-   *     or shorter than its header declares
+   * @throws CalibrationDataException when the file is missing, not a supported {@code .npy} or
+   *     shorter than its header declares
    */
   public static NpyReader open(Path file) throws IOException {
     FileChannel ch;
@@ -69,8 +69,8 @@ public final class NpyReader implements AutoCloseable {
   }
 
   /**
-   * Reads rows {@code [from, to)} along axis 0 as floats, converting from the stored type.
-   * Doubles are rounded to the nearest float, as numpy's {@code astype(float32)} does.
+   * Reads rows {@code [from, to)} along axis 0 as floats, converting from the stored type. Doubles
+   * are rounded to the nearest float, as numpy's {@code astype(float32)} does.
    */
   public float[] readFloats(long from, long to) throws IOException {
     ByteBuffer b = readRaw(from, to);
@@ -138,7 +138,14 @@ public final class NpyReader implements AutoCloseable {
     long bytes = (to - from) * rowBytes;
     if (bytes > Integer.MAX_VALUE - 8) {
       throw new CalibrationDataException(
-          file + ": rows [" + from + ", " + to + ") are " + bytes + " bytes, too many for one batch");
+          file
+              + ": rows ["
+              + from
+              + ", "
+              + to
+              + ") are "
+              + bytes
+              + " bytes, too many for one batch");
     }
     ByteBuffer buf = ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
     NpyHeader.readFully(channel, buf, header.dataOffset() + from * rowBytes);

@@ -14,16 +14,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Calibration tensors stored as one {@code <input name>.npy} file per model input, row
- * {@code i} of every file being sample {@code i}. Other {@code .npy} files in the folder (e.g.
- * reference outputs) are ignored.
+ * Calibration tensors stored as one {@code <input name>.npy} file per model input, row {@code i} of
+ * every file being sample {@code i}. Other {@code .npy} files in the folder (e.g. reference
+ * outputs) are ignored.
  *
  * <p>Files are checked against the model when the source is opened: element type ({@code <i4},
  * {@code |u1} and {@code |b1} widen to int64, {@code <f8} narrows to float), rank, every fixed
  * dimension after the sample axis, and the same sample count in every file. A missing {@code
- * attention_mask} is filled with ones and a missing {@code token_type_ids} with zeros, the
- * Hugging Face defaults; their symbolic dimensions are taken from {@code input_ids.npy}. Any
- * other missing input is an error.
+ * attention_mask} is filled with ones and a missing {@code token_type_ids} with zeros, the Hugging
+ * Face defaults; their symbolic dimensions are taken from {@code input_ids.npy}. Any other missing
+ * input is an error.
  *
  * <p>Each pass reads only the rows of the current batch from disk.
  */
@@ -91,7 +91,8 @@ public final class NpySource implements CalibrationSource {
         columns.add(new FileColumn(spec, dir.resolve(spec.name() + ".npy"), shape));
       } else if (DEFAULT_FILL.containsKey(spec.name())) {
         columns.add(
-            new FillColumn(spec, fillRowShape(dir, spec, fileShapes), DEFAULT_FILL.get(spec.name())));
+            new FillColumn(
+                spec, fillRowShape(dir, spec, fileShapes), DEFAULT_FILL.get(spec.name())));
       } else {
         throw new CalibrationDataException(
             dir + ": model input " + spec.name() + " has no file " + spec.name() + ".npy");
@@ -114,8 +115,7 @@ public final class NpySource implements CalibrationSource {
   /** Checks the element type, rank and fixed dimensions of one file against its input. */
   static void checkFits(InputSpec spec, NpyReader r) {
     NpyDtype dt = r.dtype();
-    boolean typeOk =
-        spec.type() == ElementType.FLOAT ? dt.isFloating() : !dt.isFloating();
+    boolean typeOk = spec.type() == ElementType.FLOAT ? dt.isFloating() : !dt.isFloating();
     if (!typeOk) {
       String accepted = spec.type() == ElementType.FLOAT ? "<f4 or <f8" : "<i8, <i4, |u1 or |b1";
       throw new CalibrationDataException(

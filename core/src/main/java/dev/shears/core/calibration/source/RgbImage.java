@@ -17,8 +17,8 @@ import javax.imageio.ImageIO;
 record RgbImage(int width, int height, int[][] planes) {
 
   /**
-   * Decodes a PNG or JPEG file (anything {@code javax.imageio} reads) and drops any alpha
-   * channel, as Pillow does when converting RGBA to RGB.
+   * Decodes a PNG or JPEG file (anything {@code javax.imageio} reads) and drops any alpha channel,
+   * as Pillow does when converting RGBA to RGB.
    *
    * @param where the file and line to name in an error, e.g. {@code captions.jsonl:7}
    */

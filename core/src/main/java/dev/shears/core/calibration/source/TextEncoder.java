@@ -32,7 +32,9 @@ final class TextEncoder implements AutoCloseable {
   /**
    * Loads a tokenizer.
    *
-   * @param tokenizerJson the tokenizer file, already parsed
+   * @param file the tokenizer file, for error messages
+   * @param tokenizerJson its content, already parsed
+   * @param length the fixed number of tokens per text (see {@link TextLength})
    * @param padToken the pad token to use when the file has no padding section, or {@code null}
    */
   static TextEncoder load(Path file, JsonNode tokenizerJson, int length, String padToken)
@@ -54,7 +56,10 @@ final class TextEncoder implements AutoCloseable {
     } catch (RuntimeException e) {
       // The native library reports a bad tokenizer file as a plain RuntimeException.
       throw new CalibrationDataException(
-          file + ": cannot load tokenizer (" + String.valueOf(e.getMessage()).replace('\n', ' ') + ")",
+          file
+              + ": cannot load tokenizer ("
+              + String.valueOf(e.getMessage()).replace('\n', ' ')
+              + ")",
           e);
     }
   }
@@ -64,7 +69,8 @@ final class TextEncoder implements AutoCloseable {
    * transformers pads with the tokenizer's pad token, so put that token in a padding section.
    */
   private static JsonNode withPadding(JsonNode tokenizer, String padToken) {
-    if (padToken == null || !tokenizer.path("padding").isMissingNode() && !tokenizer.path("padding").isNull()) {
+    if (padToken == null
+        || !tokenizer.path("padding").isMissingNode() && !tokenizer.path("padding").isNull()) {
       return tokenizer;
     }
     Long id = tokenId(tokenizer, padToken);
@@ -97,7 +103,8 @@ final class TextEncoder implements AutoCloseable {
 
   /** The pad token named by tokenizer_config.json or special_tokens_map.json, if any. */
   static String padToken(JsonNode tokenizerConfig, JsonNode specialTokensMap) {
-    for (JsonNode n : new JsonNode[] {tokenizerConfig.path("pad_token"), specialTokensMap.path("pad_token")}) {
+    for (JsonNode n :
+        new JsonNode[] {tokenizerConfig.path("pad_token"), specialTokensMap.path("pad_token")}) {
       if (n.isTextual()) {
         return n.asText();
       }
@@ -140,7 +147,8 @@ final class TextEncoder implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       long[] e = enc[i].getIds();
       if (e.length != length) {
-        throw new IllegalStateException("tokenizer gave " + e.length + " tokens, expected " + length);
+        throw new IllegalStateException(
+            "tokenizer gave " + e.length + " tokens, expected " + length);
       }
       System.arraycopy(e, 0, ids, i * length, length);
       System.arraycopy(enc[i].getAttentionMask(), 0, mask, i * length, length);

@@ -6,13 +6,13 @@ import java.nio.file.Path;
 /**
  * The sequence length texts are truncated and padded to, and where it came from.
  *
- * <p>Every sample of a batch needs the same length, and a model with a fixed sequence axis
- * accepts only that length. In order of precedence:
+ * <p>Every sample of a batch needs the same length, and a model with a fixed sequence axis accepts
+ * only that length. In order of precedence:
  *
  * <ol>
  *   <li>the fixed padding length in {@code tokenizer.json} ({@code "padding": {"strategy":
- *       {"Fixed": n}}}), what the model was trained and exported with; an error if the model
- *       input fixes a different length;
+ *       {"Fixed": n}}}), what the model was trained and exported with; an error if the model input
+ *       fixes a different length;
  *   <li>the model input's static sequence dimension;
  *   <li>{@code tokenizer.json}'s truncation {@code max_length};
  *   <li>{@code config.json}'s {@code text_config.max_position_embeddings} (or top-level {@code

@@ -73,9 +73,16 @@ class CaptionsSourceTest {
 
   @Test
   void textOnlyModelIgnoresImages() throws IOException {
-    Files.writeString(tmp.resolve("captions.jsonl"), "{\"text\": \"a red circle\"}\n\n{\"text\": \"a small blue square on the left\", \"image\": \"missing.png\"}\n");
-    CaptionsSource src = CaptionsSource.open(
-        tmp, MODEL.resolve("model.onnx"), List.of(TinyClip.INPUT_IDS, TinyClip.ATTENTION_MASK), 0);
+    Files.writeString(
+        tmp.resolve("captions.jsonl"),
+        "{\"text\": \"a red circle\"}\n\n"
+            + "{\"text\": \"a small blue square on the left\", \"image\": \"missing.png\"}\n");
+    CaptionsSource src =
+        CaptionsSource.open(
+            tmp,
+            MODEL.resolve("model.onnx"),
+            List.of(TinyClip.INPUT_IDS, TinyClip.ATTENTION_MASK),
+            0);
     try (BatchReader r = src.open(8)) {
       CalibrationBatch b = r.next();
       assertEquals(2, b.size());
@@ -88,7 +95,9 @@ class CaptionsSourceTest {
   @Test
   void twoTowerModelRefusesTextOnlyLines() throws IOException {
     Files.copy(CALIB.resolve("00000.png"), tmp.resolve("a.png"));
-    Files.writeString(tmp.resolve("captions.jsonl"), "{\"image\": \"a.png\", \"text\": \"a red circle\"}\n{\"text\": \"a red circle\"}\n");
+    Files.writeString(
+        tmp.resolve("captions.jsonl"),
+        "{\"image\": \"a.png\", \"text\": \"a red circle\"}\n{\"text\": \"a red circle\"}\n");
     assertError("captions.jsonl:2", "no \"image\"");
   }
 
@@ -98,13 +107,18 @@ class CaptionsSourceTest {
     byte[] broken = java.util.Arrays.copyOf(png, 60);
     Files.write(tmp.resolve("bad.png"), broken);
     Files.copy(CALIB.resolve("00001.png"), tmp.resolve("good.png"));
-    Files.writeString(tmp.resolve("captions.jsonl"), "{\"image\": \"good.png\", \"text\": \"a\"}\n{\"image\": \"bad.png\", \"text\": \"b\"}\n");
+    Files.writeString(
+        tmp.resolve("captions.jsonl"),
+        "{\"image\": \"good.png\", \"text\": \"a\"}\n{\"image\": \"bad.png\", \"text\": \"b\"}\n");
     CaptionsSource src = CaptionsSource.open(tmp, MODEL, TinyClip.inputs(), 0);
-    CalibrationDataException e = assertThrows(CalibrationDataException.class, () -> {
-      try (BatchReader r = src.open(4)) {
-        r.next();
-      }
-    });
+    CalibrationDataException e =
+        assertThrows(
+            CalibrationDataException.class,
+            () -> {
+              try (BatchReader r = src.open(4)) {
+                r.next();
+              }
+            });
     assertTrue(e.getMessage().contains("captions.jsonl:2"), e.getMessage());
     assertTrue(e.getMessage().contains("bad.png"), e.getMessage());
   }
@@ -112,7 +126,9 @@ class CaptionsSourceTest {
   @Test
   void invalidUtf8NamesTheLine() throws IOException {
     byte[] good = "{\"image\": \"00000.png\", \"text\": \"a\"}\n".getBytes(StandardCharsets.UTF_8);
-    byte[] bad = {'{', '"', 't', 'e', 'x', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}', '\n'};
+    byte[] bad = {
+      '{', '"', 't', 'e', 'x', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}', '\n'
+    };
     Path f = tmp.resolve("captions.jsonl");
     Files.write(f, good);
     Files.write(f, good, java.nio.file.StandardOpenOption.APPEND);
@@ -122,7 +138,8 @@ class CaptionsSourceTest {
 
   @Test
   void badJsonLine() throws IOException {
-    Files.writeString(tmp.resolve("captions.jsonl"), "{\"image\": \"a.png\", \"text\": \"x\"}\n{\"image\": \n");
+    Files.writeString(
+        tmp.resolve("captions.jsonl"), "{\"image\": \"a.png\", \"text\": \"x\"}\n{\"image\": \n");
     assertError("captions.jsonl:2", "not valid JSON");
   }
 
@@ -134,22 +151,31 @@ class CaptionsSourceTest {
 
   @Test
   void missingImage() throws IOException {
-    Files.writeString(tmp.resolve("captions.jsonl"), "{\"image\": \"nope.png\", \"text\": \"x\"}\n");
+    Files.writeString(
+        tmp.resolve("captions.jsonl"), "{\"image\": \"nope.png\", \"text\": \"x\"}\n");
     assertError("captions.jsonl:1", "nope.png");
   }
 
   @Test
   void inputCaptionsCannotFeed() throws IOException {
     Files.writeString(tmp.resolve("captions.jsonl"), "{\"text\": \"x\"}\n");
-    InputSpec pos = new InputSpec("position_ids", dev.shears.core.calibration.HostTensor.ElementType.INT64, new long[] {-1, -1});
-    CalibrationDataException e = assertThrows(CalibrationDataException.class,
-        () -> CaptionsSource.open(tmp, MODEL, List.of(TinyClip.INPUT_IDS, pos), 0));
+    InputSpec pos =
+        new InputSpec(
+            "position_ids",
+            dev.shears.core.calibration.HostTensor.ElementType.INT64,
+            new long[] {-1, -1});
+    CalibrationDataException e =
+        assertThrows(
+            CalibrationDataException.class,
+            () -> CaptionsSource.open(tmp, MODEL, List.of(TinyClip.INPUT_IDS, pos), 0));
     assertTrue(e.getMessage().contains("position_ids"), e.getMessage());
   }
 
   private void assertError(String... parts) {
-    CalibrationDataException e = assertThrows(CalibrationDataException.class,
-        () -> CaptionsSource.open(tmp, MODEL, TinyClip.inputs(), 0));
+    CalibrationDataException e =
+        assertThrows(
+            CalibrationDataException.class,
+            () -> CaptionsSource.open(tmp, MODEL, TinyClip.inputs(), 0));
     for (String p : parts) {
       assertTrue(e.getMessage().contains(p), e.getMessage());
     }

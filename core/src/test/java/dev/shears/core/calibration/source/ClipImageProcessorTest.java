@@ -18,7 +18,8 @@ class ClipImageProcessorTest {
   @TempDir Path tmp;
 
   private ClipImageProcessor config(String json) throws IOException {
-    return ClipImageProcessor.load(Files.writeString(tmp.resolve("preprocessor_config.json"), json));
+    return ClipImageProcessor.load(
+        Files.writeString(tmp.resolve("preprocessor_config.json"), json));
   }
 
   private static RgbImage constant(int w, int h, int r, int g, int b) {
@@ -31,10 +32,11 @@ class ClipImageProcessorTest {
 
   @Test
   void shortestEdgeResizeThenCenterCrop() throws IOException {
-    ClipImageProcessor p = config(
-        "{\"size\": {\"shortest_edge\": 32}, \"crop_size\": {\"height\": 32, \"width\": 32},"
-            + " \"rescale_factor\": 0.00392156862745098, \"image_mean\": [0.5, 0.5, 0.5],"
-            + " \"image_std\": [0.5, 0.5, 0.5]}");
+    ClipImageProcessor p =
+        config(
+            "{\"size\": {\"shortest_edge\": 32}, \"crop_size\": {\"height\": 32, \"width\": 32},"
+                + " \"rescale_factor\": 0.00392156862745098, \"image_mean\": [0.5, 0.5, 0.5],"
+                + " \"image_std\": [0.5, 0.5, 0.5]}");
     assertArrayEquals(new int[] {32, 32}, p.outputSize());
     ClipImageProcessor.Output out = p.process(constant(64, 48, 255, 0, 51), "t");
     assertEquals(32, out.height());
@@ -49,8 +51,8 @@ class ClipImageProcessorTest {
 
   @Test
   void cropLargerThanImagePadsWithBlack() throws IOException {
-    ClipImageProcessor p = config(
-        "{\"do_resize\": false, \"crop_size\": 4, \"do_normalize\": false}");
+    ClipImageProcessor p =
+        config("{\"do_resize\": false, \"crop_size\": 4, \"do_normalize\": false}");
     ClipImageProcessor.Output out = p.process(constant(3, 3, 255, 255, 255), "t");
     // 3 -> 4: one padding row/column at the start, as transformers' center_crop does.
     float[] r = Arrays.copyOf(out.chw(), 16);
@@ -60,10 +62,12 @@ class ClipImageProcessorTest {
 
   @Test
   void unsupportedResampleOnlyFailsWhenResizing() throws IOException {
-    ClipImageProcessor p = config("{\"size\": {\"shortest_edge\": 4}, \"resample\": 2, \"crop_size\": 4}");
+    ClipImageProcessor p =
+        config("{\"size\": {\"shortest_edge\": 4}, \"resample\": 2, \"crop_size\": 4}");
     assertEquals(4, p.process(constant(4, 4, 1, 2, 3), "t").height());
     CalibrationDataException e =
-        assertThrows(CalibrationDataException.class, () -> p.process(constant(8, 8, 1, 2, 3), "cap:3"));
+        assertThrows(
+            CalibrationDataException.class, () -> p.process(constant(8, 8, 1, 2, 3), "cap:3"));
     assertTrue(e.getMessage().startsWith("cap:3"), e.getMessage());
   }
 
@@ -94,6 +98,7 @@ class ClipImageProcessorTest {
     Path f = Files.writeString(tmp.resolve("x.png"), "hello");
     CalibrationDataException e =
         assertThrows(CalibrationDataException.class, () -> RgbImage.read(f, "caps:9"));
-    assertTrue(e.getMessage().contains("caps:9") && e.getMessage().contains("x.png"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("caps:9") && e.getMessage().contains("x.png"), e.getMessage());
   }
 }

@@ -17,8 +17,7 @@ final class NpyFiles {
     for (long d : shape) {
       dims.append(d).append(", ");
     }
-    String dict =
-        "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
+    String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
     return writeRaw(file, dict, data, version);
   }
 

@@ -21,8 +21,13 @@ class NpyReaderTest {
   @Test
   void readsRowSlicesOfEveryVersion() throws IOException {
     for (int version = 1; version <= 3; version++) {
-      Path f = NpyFiles.write(tmp.resolve("v" + version + ".npy"), "<f4", new long[] {4, 3},
-          NpyFiles.floatRamp(12), version);
+      Path f =
+          NpyFiles.write(
+              tmp.resolve("v" + version + ".npy"),
+              "<f4",
+              new long[] {4, 3},
+              NpyFiles.floatRamp(12),
+              version);
       try (NpyReader r = NpyReader.open(f)) {
         assertEquals(NpyDtype.FLOAT32, r.dtype());
         assertArrayEquals(new long[] {4, 3}, r.shape());
@@ -34,9 +39,14 @@ class NpyReaderTest {
 
   @Test
   void convertsStoredTypes() throws IOException {
-    Path f8 = NpyFiles.write(tmp.resolve("d.npy"), "<f8", new long[] {2}, NpyFiles.doubles(0.1, 2.5), 1);
-    Path i4 = NpyFiles.write(tmp.resolve("i.npy"), "<i4", new long[] {2, 1}, NpyFiles.ints(-7, 1 << 30), 1);
-    Path u1 = NpyFiles.write(tmp.resolve("u.npy"), "|u1", new long[] {3}, new byte[] {0, (byte) 200, 5}, 1);
+    Path f8 =
+        NpyFiles.write(tmp.resolve("d.npy"), "<f8", new long[] {2}, NpyFiles.doubles(0.1, 2.5), 1);
+    Path i4 =
+        NpyFiles.write(
+            tmp.resolve("i.npy"), "<i4", new long[] {2, 1}, NpyFiles.ints(-7, 1 << 30), 1);
+    Path u1 =
+        NpyFiles.write(
+            tmp.resolve("u.npy"), "|u1", new long[] {3}, new byte[] {0, (byte) 200, 5}, 1);
     Path b1 = NpyFiles.write(tmp.resolve("b.npy"), "|b1", new long[] {2}, new byte[] {1, 0}, 1);
     try (NpyReader r = NpyReader.open(f8)) {
       assertArrayEquals(new float[] {0.1f, 2.5f}, r.readFloats(0, 2));
@@ -86,19 +96,28 @@ class NpyReaderTest {
     assertMessage(big, "big-endian");
     Path f2 = NpyFiles.write(tmp.resolve("h.npy"), "<f2", new long[] {1}, new byte[2], 1);
     assertMessage(f2, "'<f2'");
-    Path fortran = NpyFiles.writeRaw(tmp.resolve("f.npy"),
-        "{'descr': '<f4', 'fortran_order': True, 'shape': (1, 1), }", NpyFiles.floats(1), 1);
+    Path fortran =
+        NpyFiles.writeRaw(
+            tmp.resolve("f.npy"),
+            "{'descr': '<f4', 'fortran_order': True, 'shape': (1, 1), }",
+            NpyFiles.floats(1),
+            1);
     assertMessage(fortran, "Fortran");
     Path garbage = NpyFiles.writeRaw(tmp.resolve("g.npy"), "descr <f4", new byte[0], 1);
     assertMessage(garbage, "not a Python dict");
-    Path badShape = NpyFiles.writeRaw(tmp.resolve("s.npy"),
-        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }", new byte[0], 1);
+    Path badShape =
+        NpyFiles.writeRaw(
+            tmp.resolve("s.npy"),
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }",
+            new byte[0],
+            1);
     assertMessage(badShape, "bad shape");
   }
 
   @Test
   void truncatedData() throws IOException {
-    Path f = NpyFiles.write(tmp.resolve("t.npy"), "<i8", new long[] {4, 3}, NpyFiles.longRamp(12), 1);
+    Path f =
+        NpyFiles.write(tmp.resolve("t.npy"), "<i8", new long[] {4, 3}, NpyFiles.longRamp(12), 1);
     byte[] b = Files.readAllBytes(f);
     Files.write(f, Arrays.copyOf(b, b.length - 5));
     CalibrationDataException e = assertMessage(f, "truncated");
@@ -107,7 +126,9 @@ class NpyReaderTest {
 
   @Test
   void hugeShapeDoesNotAllocate() throws IOException {
-    Path f = NpyFiles.write(tmp.resolve("h.npy"), "<f4", new long[] {1L << 40, 1L << 30}, new byte[0], 1);
+    Path f =
+        NpyFiles.write(
+            tmp.resolve("h.npy"), "<f4", new long[] {1L << 40, 1L << 30}, new byte[0], 1);
     assertMessage(f, "too large");
   }
 

@@ -25,12 +25,14 @@ class NpySourceTest {
   @TempDir Path tmp;
 
   private static final InputSpec X = new InputSpec("x", ElementType.FLOAT, new long[] {-1, 3});
-  private static final InputSpec IDS = new InputSpec("input_ids", ElementType.INT64, new long[] {-1, -1});
+  private static final InputSpec IDS =
+      new InputSpec("input_ids", ElementType.INT64, new long[] {-1, -1});
 
   /** Writes x.npy float [n,3] (values = flat index) and input_ids.npy int64 [n,4]. */
   private void writeSmall(int n) throws IOException {
     NpyFiles.write(tmp.resolve("x.npy"), "<f4", new long[] {n, 3}, NpyFiles.floatRamp(n * 3), 1);
-    NpyFiles.write(tmp.resolve("input_ids.npy"), "<i8", new long[] {n, 4}, NpyFiles.longRamp(n * 4), 1);
+    NpyFiles.write(
+        tmp.resolve("input_ids.npy"), "<i8", new long[] {n, 4}, NpyFiles.longRamp(n * 4), 1);
   }
 
   @Test
@@ -94,7 +96,8 @@ class NpySourceTest {
 
   @Test
   void widensInt32AndNarrowsFloat64() throws IOException {
-    NpyFiles.write(tmp.resolve("x.npy"), "<f8", new long[] {1, 3}, NpyFiles.doubles(0.5, 1.5, 2.5), 1);
+    NpyFiles.write(
+        tmp.resolve("x.npy"), "<f8", new long[] {1, 3}, NpyFiles.doubles(0.5, 1.5, 2.5), 1);
     NpyFiles.write(tmp.resolve("input_ids.npy"), "<i4", new long[] {1, 2}, NpyFiles.ints(7, 9), 1);
     try (BatchReader r = NpySource.open(tmp, List.of(X, IDS), 0).open(4)) {
       CalibrationBatch b = r.next();
@@ -107,7 +110,8 @@ class NpySourceTest {
   @Test
   void wrongDtype() throws IOException {
     writeSmall(2);
-    NpyFiles.write(tmp.resolve("input_ids.npy"), "<f4", new long[] {2, 4}, NpyFiles.floatRamp(8), 1);
+    NpyFiles.write(
+        tmp.resolve("input_ids.npy"), "<f4", new long[] {2, 4}, NpyFiles.floatRamp(8), 1);
     assertError(List.of(X, IDS), "input_ids", "<f4");
   }
 
@@ -138,8 +142,7 @@ class NpySourceTest {
   void emptyAndMissingFolder() throws IOException {
     assertError(List.of(X, IDS), "no .npy file");
     assertThrows(
-        CalibrationDataException.class,
-        () -> NpySource.open(tmp.resolve("nope"), List.of(X), 0));
+        CalibrationDataException.class, () -> NpySource.open(tmp.resolve("nope"), List.of(X), 0));
   }
 
   @Test

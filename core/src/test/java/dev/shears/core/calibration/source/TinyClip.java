@@ -7,7 +7,8 @@ import java.util.List;
 final class TinyClip {
   private TinyClip() {}
 
-  static final InputSpec INPUT_IDS = new InputSpec("input_ids", ElementType.INT64, new long[] {-1, -1});
+  static final InputSpec INPUT_IDS =
+      new InputSpec("input_ids", ElementType.INT64, new long[] {-1, -1});
   static final InputSpec PIXEL_VALUES =
       new InputSpec("pixel_values", ElementType.FLOAT, new long[] {-1, 3, 32, 32});
   static final InputSpec ATTENTION_MASK =

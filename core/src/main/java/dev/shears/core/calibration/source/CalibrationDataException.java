@@ -5,7 +5,7 @@ package dev.shears.core.calibration.source;
  * missing input. The message is one line that names the file (and line or input) and the problem,
  * so the CLI can print it as is.
  */
-public class CalibrationDataException extends RuntimeException {
+public class CalibrationDataException extends dev.shears.core.ShearsException {
   private static final long serialVersionUID = 1L;
 
   public CalibrationDataException(String message) {

@@ -1,6 +1,8 @@
 package dev.shears.cli;
 
 import dev.shears.api.InvalidConfigurationException;
+import dev.shears.core.calibration.CalibrationConfig;
+import dev.shears.core.calibration.source.CalibrationSources;
 import dev.shears.core.onnx.ModelFile;
 import dev.shears.core.progress.Progress;
 import dev.shears.core.pruning.StatisticsEngine;
@@ -55,7 +57,16 @@ final class CalibrationOptions {
       if (calib == null) {
         throw new InvalidConfigurationException(needer + " needs calibration data: give --calib PATH");
       }
-      throw new InvalidConfigurationException("calibration is not available yet");
+      return config().open(model, progress);
     };
+  }
+
+  CalibrationConfig config() {
+    CalibrationSources.Format f = switch (calibFormat) {
+      case "npy" -> CalibrationSources.Format.NPY;
+      case "captions" -> CalibrationSources.Format.CAPTIONS;
+      default -> CalibrationSources.Format.AUTO;
+    };
+    return new CalibrationConfig(calib, modelDir, f, calibSamples, batchSize, device);
   }
 }

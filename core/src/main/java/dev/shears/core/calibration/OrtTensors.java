@@ -48,7 +48,21 @@ final class OrtTensors {
     return OnnxTensor.createTensor(env, direct.order(ByteOrder.nativeOrder()), shape, type);
   }
 
+  /** The ONNX element type code of a tensor ONNX Runtime produced. */
   static int onnxElementType(TensorInfo info) {
-    return info.onnxType.value;
+    return switch (info.type) {
+      case FLOAT -> 1;
+      case UINT8 -> 2;
+      case INT8 -> 3;
+      case INT16 -> 5;
+      case INT32 -> 6;
+      case INT64 -> 7;
+      case STRING -> 8;
+      case BOOL -> 9;
+      case FLOAT16 -> 10;
+      case DOUBLE -> 11;
+      case BFLOAT16 -> 16;
+      default -> throw new IllegalStateException("unsupported activation type " + info.type);
+    };
   }
 }

@@ -127,7 +127,7 @@ public final class ModelFile implements AutoCloseable {
 
   /** The tensor's values as floats, in stored order (fp16 and bf16 widened). */
   public float[] readFloats(TensorProto tensor) {
-    return TensorValues.readFloats(path, tensor, rawBytes(tensor));
+    return TensorValues.decodeFloats(path, tensor, rawBytes(tensor));
   }
 
   @Override

@@ -15,7 +15,7 @@ public final class TensorValues {
    *
    * @param raw the bytes from {@link ModelFile#rawBytes}, or {@code null} for typed fields
    */
-  static float[] readFloats(Path file, TensorProto t, ByteBuffer raw) {
+  public static float[] decodeFloats(Path file, TensorProto t, ByteBuffer raw) {
     DataType type = DataType.ofCode(t.getDataType());
     if (type == null || !(type.isPrunableFloat() || type == DataType.DOUBLE)) {
       throw new ModelFormatException(file + ": tensor '" + t.getName() + "' has element type "

@@ -1,0 +1,344 @@
+package dev.shears.core.calibration;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import dev.shears.api.Evidence;
+import dev.shears.api.ZerothOrderSettings;
+import dev.shears.core.ShearsException;
+import dev.shears.core.graph.BlockNames;
+import dev.shears.core.graph.PrunableTensor;
+import dev.shears.core.graph.StatisticsProbes;
+import dev.shears.core.graph.Subgraph;
+import dev.shears.core.onnx.ModelFile;
+import dev.shears.core.onnx.proto.Onnx.GraphProto;
+import dev.shears.core.onnx.proto.Onnx.ModelProto;
+import dev.shears.core.onnx.proto.Onnx.NodeProto;
+import dev.shears.core.onnx.proto.Onnx.OperatorSetIdProto;
+import dev.shears.core.onnx.proto.Onnx.TensorProto;
+import dev.shears.core.onnx.proto.Onnx.TensorShapeProto;
+import dev.shears.core.onnx.proto.Onnx.TypeProto;
+import dev.shears.core.onnx.proto.Onnx.ValueInfoProto;
+import dev.shears.core.progress.Progress;
+import dev.shears.core.pruning.LayerStatistics;
+import dev.shears.core.pruning.StatisticsEngine;
+import dev.shears.core.pruning.WeightCodec;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Calibration on ONNX Runtime. Statistics are reduced inside the graph (see
+ * {@link StatisticsProbes}); sequential mode runs one sub-graph per block that starts from
+ * the previous block's cached input, so the calibration set flows through each block about
+ * twice in all (dense for statistics, pruned for the next block) instead of through the
+ * whole model once per block.
+ */
+public final class OrtStatisticsEngine implements StatisticsEngine {
+  private final ModelFile model;
+  private final CalibrationSource source;
+  private final int batchSize;
+  private final Device device;
+  private final Progress progress;
+  private final OrtEnvironment env = OrtSessions.environment();
+  private final Set<String> graphInputs = new LinkedHashSet<>();
+  private final int opset;
+
+  public OrtStatisticsEngine(ModelFile model, CalibrationSource source, int batchSize, Device device,
+      Progress progress) {
+    this.model = model;
+    this.source = source;
+    this.batchSize = batchSize;
+    this.device = device;
+    this.progress = progress;
+    GraphProto g = model.proto().getGraph();
+    Set<String> inits = new HashSet<>();
+    g.getInitializerList().forEach(t -> inits.add(t.getName()));
+    for (ValueInfoProto v : g.getInputList()) {
+      if (!inits.contains(v.getName())) {
+        graphInputs.add(v.getName());
+      }
+    }
+    int version = 0;
+    for (OperatorSetIdProto o : model.proto().getOpsetImportList()) {
+      if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
+        version = (int) o.getVersion();
+      }
+    }
+    this.opset = version;
+  }
+
+  @Override
+  public Map<String, LayerStatistics> oneShot(List<PrunableTensor> tensors, Set<Evidence> kinds) {
+    GraphProto graph = inlined(model.proto().getGraph(), Map.of());
+    StatisticsProbes probes = new StatisticsProbes(opset);
+    for (PrunableTensor t : tensors) {
+      probes.add(t, kinds, null);
+    }
+    Subgraph sub = new Subgraph(graph);
+    BitSet nodes = sub.nodesFor(probes.activations(), graphInputs);
+    List<ValueInfoProto> inputs = graphInputInfos(graph, sub.inputsOf(nodes));
+    GraphProto statsGraph = sub.build(nodes, inputs, probes.nodes(), probes.initializers(), probes.outputs());
+    StatisticsAccumulator acc = new StatisticsAccumulator();
+    runOver(statsGraph, probes, List.of(), null, null, acc, "Statistics");
+    return acc.result();
+  }
+
+  /** Runs a graph over the calibration set, feeding graph inputs (and cached values), accumulating probes. */
+  private void runOver(GraphProto graph, StatisticsProbes probes, List<String> keep, TensorSpill.Reader cached,
+      TensorSpill spillOut, StatisticsAccumulator acc, String task) {
+    ModelProto variant = model.proto().toBuilder().setGraph(graph).build();
+    Set<String> wantedInputs = new HashSet<>();
+    graph.getInputList().forEach(v -> wantedInputs.add(v.getName()));
+    int batches = (source.sampleCount() + batchSize - 1) / batchSize;
+    try (OrtSession session = OrtSessions.open(env, variant, device, false);
+        CalibrationSource.BatchReader reader = source.open(batchSize);
+        Progress.Task bar = progress.start(task, batches)) {
+      CalibrationBatch batch;
+      while ((batch = reader.next()) != null) {
+        Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+        try {
+          for (Map.Entry<String, HostTensor> e : batch.inputs().entrySet()) {
+            if (wantedInputs.contains(e.getKey())) {
+              feeds.put(e.getKey(), OrtTensors.of(env, e.getValue()));
+            }
+          }
+          if (cached != null) {
+            for (Map.Entry<String, OnnxTensor> e : cached.next(env).entrySet()) {
+              if (wantedInputs.contains(e.getKey())) {
+                feeds.put(e.getKey(), e.getValue());
+              } else {
+                e.getValue().close();
+              }
+            }
+          }
+          try (OrtSession.Result result = session.run(feeds)) {
+            collect(result, probes, acc);
+            if (spillOut != null) {
+              List<OnnxTensor> kept = new ArrayList<>();
+              for (String k : keep) {
+                kept.add((OnnxTensor) result.get(k).orElseThrow());
+              }
+              spillOut.append(keep, kept);
+            }
+          }
+        } finally {
+          feeds.values().forEach(OnnxTensor::close);
+        }
+        bar.step();
+      }
+    } catch (OrtException e) {
+      throw new ShearsException("ONNX Runtime failed on calibration data: "
+          + String.valueOf(e.getMessage()).replace('\n', ' '), e);
+    } catch (IOException e) {
+      throw new ShearsException("cannot read calibration data: " + e.getMessage(), e);
+    }
+  }
+
+  private static void collect(OrtSession.Result result, StatisticsProbes probes, StatisticsAccumulator acc) {
+    for (StatisticsProbes.Probe p : probes.probes()) {
+      long[] shape = OrtTensors.longs(tensor(result, p.rows()));
+      float[] ss = p.squareSums() == null ? null : OrtTensors.floats(tensor(result, p.squareSums()));
+      float[] gram = p.gram() == null ? null : OrtTensors.floats(tensor(result, p.gram()));
+      acc.add(p, shape[0], ss, gram);
+    }
+  }
+
+  private static OnnxTensor tensor(OrtSession.Result r, String name) {
+    OnnxValue v = r.get(name).orElseThrow(() -> new IllegalStateException("missing output " + name));
+    return (OnnxTensor) v;
+  }
+
+  private static List<ValueInfoProto> graphInputInfos(GraphProto graph, Set<String> names) {
+    List<ValueInfoProto> out = new ArrayList<>();
+    for (ValueInfoProto v : graph.getInputList()) {
+      if (names.contains(v.getName())) {
+        out.add(v);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The graph with every initializer's data inline and the given tensors replaced, so that
+   * a session built from bytes needs no external data files.
+   */
+  private GraphProto inlined(GraphProto graph, Map<String, TensorProto> replaced) {
+    GraphProto.Builder b = graph.toBuilder();
+    for (int i = 0; i < b.getInitializerCount(); i++) {
+      TensorProto t = b.getInitializer(i);
+      TensorProto r = replaced.get(t.getName());
+      if (r != null) {
+        b.setInitializer(i, r);
+      } else if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
+        b.setInitializer(i, t.toBuilder().clearExternalData().clearDataLocation()
+            .setRawData(com.google.protobuf.ByteString.copyFrom(model.rawBytes(t))).build());
+      }
+    }
+    return b.build();
+  }
+
+  @Override
+  public SequentialPass sequential(Set<Evidence> kinds) {
+    return new Sequential(kinds);
+  }
+
+  @Override
+  public Map<String, Double> blockImportance(Map<String, List<PrunableTensor>> blocks, ZerothOrderSettings settings,
+      String lossName, Map<String, String> lossParams, long seed) {
+    throw new dev.shears.api.InvalidConfigurationException("zeroth-order importance is not available yet");
+  }
+
+  @Override
+  public void close() {
+    // sessions are closed after each pass; the environment is shared and lives with the JVM
+  }
+
+  /**
+   * Block by block: the sub-graph for block i starts from the cached entry values of block
+   * i-1 (computed through the pruned blocks before it), runs block i-1 pruned and block i
+   * dense, returns block i's statistics and caches block i's entry values for the next step.
+   */
+  private final class Sequential implements SequentialPass {
+    private final Set<Evidence> kinds;
+    private final Map<String, TensorProto> replaced = new HashMap<>();
+    private final Map<Integer, String> nodeBlock = new HashMap<>();
+    private TensorSpill cache;
+    private GraphProto graph;
+
+    Sequential(Set<Evidence> kinds) {
+      this.kinds = kinds;
+      this.graph = inlined(model.proto().getGraph(), Map.of());
+      for (int i = 0; i < graph.getNodeCount(); i++) {
+        BlockNames.Location loc = BlockNames.locate(graph.getNode(i).getName());
+        if (loc != null) {
+          nodeBlock.put(i, loc.block());
+        }
+      }
+    }
+
+    /** Values a block's nodes read that come from outside the block (not weights, not graph inputs). */
+    private Set<String> entryValues(String block) {
+      Set<String> produced = new HashSet<>();
+      Set<String> read = new LinkedHashSet<>();
+      for (int i = 0; i < graph.getNodeCount(); i++) {
+        if (block.equals(nodeBlock.get(i))) {
+          NodeProto n = graph.getNode(i);
+          read.addAll(n.getInputList());
+          produced.addAll(n.getOutputList());
+        }
+      }
+      Set<String> inits = new HashSet<>();
+      graph.getInitializerList().forEach(t -> inits.add(t.getName()));
+      read.removeAll(produced);
+      read.removeAll(inits);
+      read.removeAll(graphInputs);
+      read.remove("");
+      return read;
+    }
+
+    @Override
+    public Map<String, LayerStatistics> statistics(List<PrunableTensor> block) {
+      String name = block.get(0).block();
+      Set<String> entry = entryValues(name);
+      StatisticsProbes probes = new StatisticsProbes(opset);
+      for (PrunableTensor t : block) {
+        probes.add(t, kinds, null);
+      }
+      Set<String> given = new LinkedHashSet<>(graphInputs);
+      Map<String, TensorInfo> cachedInfos = cache == null ? Map.of() : cache.infos();
+      given.addAll(cachedInfos.keySet());
+      Set<String> wanted = new LinkedHashSet<>(probes.activations());
+      wanted.addAll(entry);
+      Subgraph sub = new Subgraph(graph);
+      BitSet nodes = sub.nodesFor(wanted, given);
+      Set<String> needed = sub.inputsOf(nodes);
+      // a wanted value may itself be given (cached): then no node computes it
+      for (String w : wanted) {
+        if (given.contains(w)) {
+          needed.add(w);
+        }
+      }
+      List<ValueInfoProto> inputs = new ArrayList<>(graphInputInfos(graph, needed));
+      for (Map.Entry<String, TensorInfo> e : cachedInfos.entrySet()) {
+        if (needed.contains(e.getKey())) {
+          inputs.add(valueInfo(e.getKey(), e.getValue()));
+        }
+      }
+      List<String> keep = new ArrayList<>(entry);
+      List<String> outputs = new ArrayList<>(probes.outputs());
+      outputs.addAll(keep);
+      GraphProto stepGraph = sub.build(nodes, inputs, probes.nodes(), probes.initializers(), outputs);
+      StatisticsAccumulator acc = new StatisticsAccumulator();
+      TensorSpill next = new TensorSpill();
+      try {
+        if (cache == null) {
+          runOver(stepGraph, probes, keep, null, next, acc, "Statistics " + shortName(name));
+        } else {
+          try (TensorSpill.Reader reader = cache.reader()) {
+            runOver(stepGraph, probes, keep, reader, next, acc, "Statistics " + shortName(name));
+          }
+        }
+      } catch (RuntimeException e) {
+        next.close();
+        throw e;
+      }
+      if (cache != null) {
+        cache.close();
+      }
+      cache = next;
+      return acc.result();
+    }
+
+    @Override
+    public void pruned(Map<PrunableTensor, float[]> weights) {
+      for (Map.Entry<PrunableTensor, float[]> e : weights.entrySet()) {
+        replaced.put(e.getKey().name(), WeightCodec.writeView(model, e.getKey(), e.getValue()));
+      }
+      GraphProto.Builder b = graph.toBuilder();
+      for (int i = 0; i < b.getInitializerCount(); i++) {
+        TensorProto r = replaced.get(b.getInitializer(i).getName());
+        if (r != null) {
+          b.setInitializer(i, r);
+        }
+      }
+      graph = b.build();
+    }
+
+    @Override
+    public void close() {
+      if (cache != null) {
+        cache.close();
+        cache = null;
+      }
+    }
+  }
+
+  private static String shortName(String block) {
+    int slash = block.lastIndexOf('/', block.lastIndexOf('/') - 1);
+    return slash >= 0 ? block.substring(slash + 1) : block;
+  }
+
+  private static ValueInfoProto valueInfo(String name, TensorInfo info) {
+    TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+    long[] dims = info.getShape();
+    for (int i = 0; i < dims.length; i++) {
+      // symbolic dims: the last batch may be smaller
+      shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("shears_d" + i));
+    }
+    return ValueInfoProto.newBuilder().setName(name)
+        .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder()
+            .setElemType(OrtTensors.onnxElementType(info)).setShape(shape)))
+        .build();
+  }
+}

@@ -182,7 +182,9 @@ public final class ModelWriter {
       ModelProto model, ModelFile source, Path dataFile, String dataName) throws IOException {
     ModelProto.Builder b = model.toBuilder();
     GraphProto.Builder g = b.getGraphBuilder();
-    Function<TensorProto, ByteBuffer> bytesOf = source::rawBytes;
+    Function<TensorProto, ByteBuffer> bytesOf = t -> ExternalData.isExternal(t)
+        ? source.rawBytes(t)
+        : t.getRawData().asReadOnlyByteBuffer();
     try (FileChannel ch = FileChannel.open(dataFile, StandardOpenOption.WRITE)) {
       long offset = 0;
       ByteBuffer padding = ByteBuffer.allocate(ALIGNMENT);

@@ -15,12 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 class RoundTripTest {
   @TempDir Path tmp;
 
-  static Path miniLm() {
-    Path p = BundledModels.miniLm(Path.of("target", "models"));
-    assertTrue(p != null, "all-MiniLM-L6-v2 artifact must be on the test class path");
-    return p;
-  }
-
   private void assertByteIdentical(Path model) throws Exception {
     Path out = tmp.resolve("out.onnx");
     try (ModelFile m = ModelFile.read(model)) {
@@ -36,7 +30,7 @@ class RoundTripTest {
 
   @Test
   void miniLmIsByteIdentical() throws Exception {
-    assertByteIdentical(miniLm());
+    assertByteIdentical(dev.shears.core.TestModels.miniLm());
   }
 
   @Test

@@ -28,6 +28,18 @@ public interface CalibrationLoss {
   }
 
   /**
+   * Whether the loss scores matched and mismatched image-text pairs (image-text matching).
+   * When true, the engine runs each batch of {@code n} pairs as {@code 2n} rows: the {@code n}
+   * matched pairs first, then the same images with the texts shuffled within the batch so that
+   * no text stays with its own image.
+   *
+   * @return true for pair-classification losses
+   */
+  default boolean needsMismatchedPairs() {
+    return false;
+  }
+
+  /**
    * The loss of one batch, averaged over the batch.
    *
    * @param candidate the run of the model being measured

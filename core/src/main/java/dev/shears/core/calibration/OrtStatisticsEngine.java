@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import dev.shears.api.CalibrationLoss;
 import dev.shears.api.Evidence;
 import dev.shears.api.ZerothOrderSettings;
 import dev.shears.core.ShearsException;
@@ -53,6 +54,7 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
   private final OrtEnvironment env = OrtSessions.environment();
   private final Set<String> graphInputs = new LinkedHashSet<>();
   private final int opset;
+  private final Map<String, Object> diagnostics = new LinkedHashMap<>();
 
   public OrtStatisticsEngine(ModelFile model, CalibrationSource source, int batchSize, Device device,
       Progress progress) {
@@ -195,8 +197,23 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
 
   @Override
   public Map<String, Double> blockImportance(Map<String, List<PrunableTensor>> blocks, ZerothOrderSettings settings,
-      String lossName, Map<String, String> lossParams, long seed) {
-    throw new dev.shears.api.InvalidConfigurationException("zeroth-order importance is not available yet");
+      CalibrationLoss loss, long seed) {
+    ZerothOrderEstimator estimator = new ZerothOrderEstimator(model, inlined(model.proto().getGraph(), Map.of()),
+        graphInputs, device, progress, env);
+    ZerothOrderEstimator.Result r = estimator.estimate(blocks, settings, loss, source, seed);
+    Map<String, Object> zo = new LinkedHashMap<>();
+    zo.put("queries", r.queries());
+    zo.put("forwardEquivalentsPerQuery", Math.round(r.forwardEquivalentsPerQuery() * 1000) / 1000.0);
+    zo.put("tensorScores", r.tensorScores());
+    diagnostics.put("zerothOrder", zo);
+    return r.importance();
+  }
+
+  @Override
+  public Map<String, Object> diagnostics() {
+    diagnostics.put("device", device.toString());
+    diagnostics.put("calibration", source.describe());
+    return diagnostics;
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.shears.core.pruning;
 
 import dev.shears.api.Allocator;
 import dev.shears.api.Block;
+import dev.shears.api.CalibrationLoss;
 import dev.shears.api.Evidence;
 import dev.shears.api.InvalidConfigurationException;
 import dev.shears.api.Layer;
@@ -43,6 +44,7 @@ import java.util.function.Supplier;
 public final class PruningPipeline {
   private final StrategyRegistry registry;
   private final Progress progress;
+  private String chosenLoss;
 
   public PruningPipeline(StrategyRegistry registry, Progress progress) {
     this.registry = registry;
@@ -110,9 +112,9 @@ public final class PruningPipeline {
               () -> engine.oneShot(inventory.prunable(), allocStats));
         }
         if (allocator.evidence().contains(Evidence.ZEROTH_ORDER_IMPORTANCE)) {
+          CalibrationLoss loss = loss(model, options.loss(), params.get(StrategyKind.LOSS));
           importance = timings.time("zeroth-order importance", () -> engine.blockImportance(
-              blocks, allocator.zerothOrder(), options.loss(), params.get(StrategyKind.LOSS),
-              options.seed()));
+              blocks, allocator.zerothOrder(), loss, options.seed()));
         }
         List<Block> views = blockViews(model, blocks, dense, importance);
         Map<String, Double> decided = timings.time("allocation",
@@ -160,12 +162,39 @@ public final class PruningPipeline {
       ModelProto out = timings.time("encoding", () -> rebuild(model, inventory, prunedViews));
       PruneReport report = report(model, inventory, options, allocation, importance, prunedViews, masks,
           scorer, params, timings);
+      if (engine != null) {
+        report.settings().put("engine", engine.diagnostics());
+      }
       return new Result(out, report);
     } finally {
       if (engine != null) {
         engine.close();
       }
     }
+  }
+
+  /** The loss the user named, or the first that fits the model's outputs. */
+  private CalibrationLoss loss(ModelFile model, String name, Map<String, String> params) {
+    Set<String> outputs = new java.util.LinkedHashSet<>();
+    model.proto().getGraph().getOutputList().forEach(v -> outputs.add(v.getName()));
+    if (name != null) {
+      CalibrationLoss loss = registry.loss(name, params);
+      if (!loss.appliesTo(outputs)) {
+        throw new InvalidConfigurationException("--loss " + name + " does not fit this model's outputs " + outputs);
+      }
+      return loss;
+    }
+    for (StrategyRegistry.Entry e : registry.entries(StrategyKind.LOSS)) {
+      CalibrationLoss candidate = (CalibrationLoss) e.provider().create(
+          dev.shears.api.Params.defaults(e.provider().parameters()));
+      if (candidate.appliesTo(outputs)) {
+        progress.note("loss: " + e.provider().name() + " (picked from the model's outputs; --loss to change)");
+        chosenLoss = e.provider().name();
+        return registry.loss(e.provider().name(), params);
+      }
+    }
+    throw new InvalidConfigurationException("the model's outputs " + outputs + " fit no calibration loss; give --loss NAME"
+        + " (available: " + String.join(", ", registry.availableNames(StrategyKind.LOSS)) + ")");
   }
 
   private static LayerTarget target(PruneOptions o, Map<String, Double> allocation, PrunableTensor t) {
@@ -297,8 +326,9 @@ public final class PruningPipeline {
     settings.put("scorerParams", params.get(StrategyKind.SCORER));
     settings.put("allocator", o.allocator());
     settings.put("allocatorParams", params.get(StrategyKind.ALLOCATOR));
-    if (o.loss() != null) {
-      settings.put("loss", o.loss());
+    if (o.loss() != null || chosenLoss != null) {
+      settings.put("loss", o.loss() != null ? o.loss() : chosenLoss);
+      settings.put("lossParams", params.get(StrategyKind.LOSS));
     }
     settings.put("mode", scorer.evidence().isEmpty() ? "data-free" : o.mode().label());
     settings.put("seed", o.seed());

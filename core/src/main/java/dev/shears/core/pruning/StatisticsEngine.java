@@ -1,5 +1,6 @@
 package dev.shears.core.pruning;
 
+import dev.shears.api.CalibrationLoss;
 import dev.shears.api.Evidence;
 import dev.shears.api.ZerothOrderSettings;
 import dev.shears.core.graph.PrunableTensor;
@@ -23,10 +24,14 @@ public interface StatisticsEngine extends AutoCloseable {
    */
   SequentialPass sequential(Set<Evidence> kinds);
 
-  /** Zeroth-order importance per block name (ALGORITHM.md §1a). */
+  /** Zeroth-order importance per block name (ALGORITHM.md §1a), measured on {@code loss}. */
   Map<String, Double> blockImportance(
-      Map<String, List<PrunableTensor>> blocks, ZerothOrderSettings settings, String lossName,
-      Map<String, String> lossParams, long seed);
+      Map<String, List<PrunableTensor>> blocks, ZerothOrderSettings settings, CalibrationLoss loss, long seed);
+
+  /** What the engine measured about its own work (device, query counts, costs), for the report. */
+  default Map<String, Object> diagnostics() {
+    return Map.of();
+  }
 
   @Override
   void close();

@@ -1,0 +1,77 @@
+package dev.shears.core.calibration;
+
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Batch surgery for pair losses: taking the first rows of a batch, and appending a copy in
+ * which the texts (integer inputs: ids, masks, token types) are shuffled within the batch so
+ * that no text stays with its own image.
+ */
+final class PairedBatches {
+  private PairedBatches() {}
+
+  static Map<String, HostTensor> firstRows(Map<String, HostTensor> batch, int rows) {
+    Map<String, HostTensor> out = new LinkedHashMap<>();
+    for (Map.Entry<String, HostTensor> e : batch.entrySet()) {
+      HostTensor t = e.getValue();
+      long[] shape = t.shape().clone();
+      int per = (int) (t.data().remaining() / shape[0]);
+      shape[0] = rows;
+      if (t.type() == HostTensor.ElementType.FLOAT) {
+        float[] v = new float[rows * per];
+        ((FloatBuffer) t.data().duplicate()).get(v);
+        out.put(e.getKey(), HostTensor.of(t.name(), shape, v));
+      } else {
+        long[] v = new long[rows * per];
+        ((LongBuffer) t.data().duplicate()).get(v);
+        out.put(e.getKey(), HostTensor.of(t.name(), shape, v));
+      }
+    }
+    return out;
+  }
+
+  static Map<String, HostTensor> withMismatched(Map<String, HostTensor> batch, long seed) {
+    int n = batch.values().iterator().next().samples();
+    // Sattolo's algorithm: a random cyclic permutation has no fixed point (for n > 1)
+    int[] perm = new int[n];
+    for (int i = 0; i < n; i++) {
+      perm[i] = i;
+    }
+    SplittableRandom rng = new SplittableRandom(seed);
+    for (int i = n - 1; i > 0; i--) {
+      int j = rng.nextInt(i);
+      int tmp = perm[i];
+      perm[i] = perm[j];
+      perm[j] = tmp;
+    }
+    Map<String, HostTensor> out = new LinkedHashMap<>();
+    for (Map.Entry<String, HostTensor> e : batch.entrySet()) {
+      HostTensor t = e.getValue();
+      long[] shape = t.shape().clone();
+      int per = (int) (t.data().remaining() / n);
+      shape[0] = 2L * n;
+      if (t.type() == HostTensor.ElementType.FLOAT) {
+        float[] src = new float[n * per];
+        ((FloatBuffer) t.data().duplicate()).get(src);
+        float[] v = new float[2 * n * per];
+        System.arraycopy(src, 0, v, 0, src.length);
+        System.arraycopy(src, 0, v, src.length, src.length);
+        out.put(e.getKey(), HostTensor.of(t.name(), shape, v));
+      } else {
+        long[] src = new long[n * per];
+        ((LongBuffer) t.data().duplicate()).get(src);
+        long[] v = new long[2 * n * per];
+        System.arraycopy(src, 0, v, 0, src.length);
+        for (int i = 0; i < n; i++) {
+          System.arraycopy(src, perm[i] * per, v, (n + i) * per, per);
+        }
+        out.put(e.getKey(), HostTensor.of(t.name(), shape, v));
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,426 @@
+package dev.shears.core.calibration;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.shears.api.CalibrationLoss;
+import dev.shears.api.FloatTensor;
+import dev.shears.api.ZerothOrderSettings;
+import dev.shears.core.ShearsException;
+import dev.shears.core.graph.PrunableTensor;
+import dev.shears.core.onnx.DataType;
+import dev.shears.core.onnx.ModelFile;
+import dev.shears.core.onnx.TensorValues;
+import dev.shears.core.onnx.proto.Onnx.GraphProto;
+import dev.shears.core.onnx.proto.Onnx.ModelProto;
+import dev.shears.core.onnx.proto.Onnx.NodeProto;
+import dev.shears.core.onnx.proto.Onnx.TensorProto;
+import dev.shears.core.onnx.proto.Onnx.TensorShapeProto;
+import dev.shears.core.onnx.proto.Onnx.TypeProto;
+import dev.shears.core.onnx.proto.Onnx.ValueInfoProto;
+import dev.shears.core.progress.Progress;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Zeroth-order block importance (ALGORITHM.md §1a): for every prunable tensor and
+ * calibration batch, the loss at {@code W ± eps·z}; {@code |L+ − L−| / (2 eps)} accumulates
+ * into the tensor's score, and a block's importance is the sum over its tensors.
+ *
+ * <p>Cost is what matters here (2 × batches × tensors forward passes), so each block gets one
+ * session whose graph holds only the nodes downstream of the block's weights, with those
+ * weights as graph inputs: a query feeds the perturbed tensor and recomputes nothing
+ * upstream. Everything upstream (the block's input, the other tower's embedding) comes from
+ * one dense pass per batch, held in memory: the estimate uses few samples (32 by default).
+ */
+final class ZerothOrderEstimator {
+  private final ModelFile model;
+  private final GraphProto graph;
+  private final Set<String> graphInputs;
+  private final Device device;
+  private final Progress progress;
+  private final OrtEnvironment env;
+
+  /**
+   * What an estimate found and cost.
+   *
+   * @param importance block name to importance
+   * @param tensorScores tensor name to its accumulated score
+   * @param queries loss evaluations made
+   * @param forwardEquivalentsPerQuery mean time of a query over the mean time of a full forward pass
+   */
+  record Result(Map<String, Double> importance, Map<String, Double> tensorScores, long queries,
+      double forwardEquivalentsPerQuery) {}
+
+  ZerothOrderEstimator(ModelFile model, GraphProto inlinedGraph, Set<String> graphInputs, Device device,
+      Progress progress, OrtEnvironment env) {
+    this.model = model;
+    this.graph = inlinedGraph;
+    this.graphInputs = graphInputs;
+    this.device = device;
+    this.progress = progress;
+    this.env = env;
+  }
+
+  /** One block's slice of the graph: what its weights influence, and what that slice reads. */
+  private record Slice(String block, List<PrunableTensor> tensors, BitSet nodes, Set<String> frontier,
+      List<String> outputs) {}
+
+  /** One calibration batch with the dense pass's results. */
+  private record DenseBatch(Map<String, HostTensor> inputs, Map<String, CachedTensor> frontier,
+      Map<String, FloatTensor> outputs) {}
+
+  Result estimate(Map<String, List<PrunableTensor>> blocks, ZerothOrderSettings settings, CalibrationLoss loss,
+      CalibrationSource source, long seed) {
+    int batchSize = settings.batchSize() > 0 ? settings.batchSize() : loss.preferredBatchSize();
+    List<Map<String, HostTensor>> batches = readBatches(source, settings.samples(), batchSize, loss, seed);
+    Set<String> modelOutputs = new LinkedHashSet<>();
+    graph.getOutputList().forEach(v -> modelOutputs.add(v.getName()));
+    List<Slice> slices = new ArrayList<>();
+    Set<String> allFrontier = new LinkedHashSet<>();
+    for (Map.Entry<String, List<PrunableTensor>> e : blocks.entrySet()) {
+      Slice s = slice(e.getKey(), e.getValue(), modelOutputs);
+      slices.add(s);
+      allFrontier.addAll(s.frontier());
+    }
+    List<DenseBatch> dense = new ArrayList<>();
+    double forwardSeconds = densePass(batches, allFrontier, modelOutputs, dense);
+
+    Map<String, Double> tensorScores = new LinkedHashMap<>();
+    Map<String, Double> importance = new LinkedHashMap<>();
+    long total = 0;
+    for (Slice s : slices) {
+      total += (long) s.tensors().size() * dense.size() * settings.perturbations();
+    }
+    long queries = 0;
+    long queryNanos = 0;
+    int tensorIndex = 0;
+    try (Progress.Task bar = progress.start("Zeroth-order queries", total)) {
+      for (Slice s : slices) {
+        double blockScore = 0;
+        if (s.outputs().isEmpty()) {
+          progress.note("warning: block " + s.block() + " does not reach any model output; importance 0");
+          for (PrunableTensor t : s.tensors()) {
+            tensorScores.put(t.name(), 0.0);
+          }
+          importance.put(s.block(), 0.0);
+          tensorIndex += s.tensors().size();
+          continue;
+        }
+        GraphProto sliceGraph = sliceGraph(s, dense.get(0));
+        ModelProto variant = model.proto().toBuilder().setGraph(sliceGraph).build();
+        try (OrtSession session = OrtSessions.open(env, variant, device, true)) {
+          Map<String, float[]> original = new LinkedHashMap<>();
+          Map<String, OnnxTensor> fixed = new LinkedHashMap<>();
+          try {
+            for (PrunableTensor t : s.tensors()) {
+              TensorProto proto = model.proto().getGraph().getInitializer(t.initializer());
+              float[] w = model.readFloats(proto);
+              original.put(t.name(), w);
+              fixed.put(t.name(), weightTensor(t, w));
+            }
+            for (PrunableTensor t : s.tensors()) {
+              double score = 0;
+              float[] w = original.get(t.name());
+              float[] plus = new float[w.length];
+              float[] minus = new float[w.length];
+              for (int b = 0; b < dense.size(); b++) {
+                DenseBatch batch = dense.get(b);
+                for (int k = 0; k < settings.perturbations(); k++) {
+                  SplittableRandom rng = new SplittableRandom(mix(seed, tensorIndex, b, k));
+                  float eps = (float) settings.eps();
+                  for (int i = 0; i < w.length; i++) {
+                    float step = eps * (float) rng.nextGaussian();
+                    // always from the original values, never by undoing a step
+                    plus[i] = w[i] + step;
+                    minus[i] = w[i] - step;
+                  }
+                  long start = System.nanoTime();
+                  double lossPlus = query(session, s, t, plus, fixed, batch, loss);
+                  double lossMinus = query(session, s, t, minus, fixed, batch, loss);
+                  queryNanos += System.nanoTime() - start;
+                  queries += 2;
+                  score += Math.abs(lossPlus - lossMinus) / (2 * settings.eps()) / settings.perturbations();
+                  bar.step();
+                }
+              }
+              tensorScores.put(t.name(), score);
+              blockScore += score;
+              tensorIndex++;
+            }
+          } finally {
+            fixed.values().forEach(OnnxTensor::close);
+          }
+        } catch (OrtException e) {
+          throw new ShearsException("ONNX Runtime failed during zeroth-order queries on block " + s.block() + ": "
+              + String.valueOf(e.getMessage()).replace('\n', ' '), e);
+        }
+        importance.put(s.block(), blockScore);
+      }
+    }
+    double perQuery = queries == 0 ? 0 : queryNanos / 1e9 / queries;
+    return new Result(importance, tensorScores, queries, forwardSeconds > 0 ? perQuery / forwardSeconds : 0);
+  }
+
+  /** A seed per (tensor, batch, perturbation), so results do not depend on evaluation order. */
+  private static long mix(long seed, int tensor, int batch, int k) {
+    long h = seed * 0x9E3779B97F4A7C15L;
+    h ^= (tensor + 1) * 0xBF58476D1CE4E5B9L;
+    h ^= (batch + 1L) * 0x94D049BB133111EBL;
+    h ^= (k + 1L) * 0xD6E8FEB86659FD93L;
+    return h;
+  }
+
+  private double query(OrtSession session, Slice s, PrunableTensor t, float[] weights, Map<String, OnnxTensor> fixed,
+      DenseBatch batch, CalibrationLoss loss) throws OrtException {
+    Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+    List<OnnxTensor> owned = new ArrayList<>();
+    try {
+      for (Map.Entry<String, OnnxTensor> e : fixed.entrySet()) {
+        feeds.put(e.getKey(), e.getValue());
+      }
+      OnnxTensor perturbed = weightTensor(t, weights);
+      owned.add(perturbed);
+      feeds.put(t.name(), perturbed);
+      Set<String> wanted = session.getInputNames();
+      for (String f : s.frontier()) {
+        if (wanted.contains(f) && !feeds.containsKey(f)) {
+          OnnxTensor v = batch.frontier().get(f).toOnnx(env);
+          owned.add(v);
+          feeds.put(f, v);
+        }
+      }
+      for (Map.Entry<String, HostTensor> e : batch.inputs().entrySet()) {
+        if (wanted.contains(e.getKey()) && !feeds.containsKey(e.getKey())) {
+          OnnxTensor v = OrtTensors.of(env, e.getValue());
+          owned.add(v);
+          feeds.put(e.getKey(), v);
+        }
+      }
+      Map<String, FloatTensor> outputs = new LinkedHashMap<>(batch.outputs());
+      try (OrtSession.Result r = session.run(feeds)) {
+        for (String o : s.outputs()) {
+          outputs.put(o, floatTensor(r.get(o).orElseThrow()));
+        }
+      }
+      return loss.loss(new BatchRun(batch.inputs(), outputs), new BatchRun(batch.inputs(), batch.outputs()));
+    } finally {
+      owned.forEach(OnnxTensor::close);
+    }
+  }
+
+  private OnnxTensor weightTensor(PrunableTensor t, float[] stored) throws OrtException {
+    long[] shape = t.storedShape();
+    if (t.dataType() == DataType.FLOAT) {
+      return OnnxTensor.createTensor(env, FloatBuffer.wrap(stored), shape);
+    }
+    ByteBuffer bytes = ByteBuffer.allocateDirect(stored.length * 2).order(ByteOrder.nativeOrder());
+    bytes.put(TensorValues.encode(t.dataType(), stored).asReadOnlyByteBuffer()).flip();
+    OnnxJavaType type = t.dataType() == DataType.FLOAT16 ? OnnxJavaType.FLOAT16 : OnnxJavaType.BFLOAT16;
+    return OnnxTensor.createTensor(env, bytes, shape, type);
+  }
+
+  private static FloatTensor floatTensor(OnnxValue v) {
+    OnnxTensor t = (OnnxTensor) v;
+    return new FloatTensor(t.getInfo().getShape(), OrtTensors.floats(t));
+  }
+
+  /** The nodes downstream of a block's weights, what they read from outside, and the outputs they reach. */
+  private Slice slice(String block, List<PrunableTensor> tensors, Set<String> modelOutputs) {
+    Set<String> affected = new HashSet<>();
+    for (PrunableTensor t : tensors) {
+      affected.add(t.name());
+    }
+    BitSet nodes = new BitSet();
+    for (int i = 0; i < graph.getNodeCount(); i++) {
+      NodeProto n = graph.getNode(i);
+      boolean hit = false;
+      for (String in : n.getInputList()) {
+        if (affected.contains(in)) {
+          hit = true;
+          break;
+        }
+      }
+      if (hit) {
+        nodes.set(i);
+        affected.addAll(n.getOutputList());
+      }
+    }
+    Set<String> inits = new HashSet<>();
+    graph.getInitializerList().forEach(t -> inits.add(t.getName()));
+    Set<String> frontier = new LinkedHashSet<>();
+    for (int i = nodes.nextSetBit(0); i >= 0; i = nodes.nextSetBit(i + 1)) {
+      for (String in : graph.getNode(i).getInputList()) {
+        if (!in.isEmpty() && !affected.contains(in) && !inits.contains(in) && !graphInputs.contains(in)) {
+          frontier.add(in);
+        }
+      }
+    }
+    List<String> outputs = new ArrayList<>();
+    for (String o : modelOutputs) {
+      if (affected.contains(o)) {
+        outputs.add(o);
+      }
+    }
+    return new Slice(block, tensors, nodes, frontier, outputs);
+  }
+
+  private GraphProto sliceGraph(Slice s, DenseBatch example) {
+    Set<String> weights = new HashSet<>();
+    for (PrunableTensor t : s.tensors()) {
+      weights.add(t.name());
+    }
+    GraphProto.Builder b = GraphProto.newBuilder().setName(graph.getName() + "-zo");
+    Set<String> used = new HashSet<>();
+    for (int i = s.nodes().nextSetBit(0); i >= 0; i = s.nodes().nextSetBit(i + 1)) {
+      b.addNode(graph.getNode(i));
+      used.addAll(graph.getNode(i).getInputList());
+    }
+    for (TensorProto t : graph.getInitializerList()) {
+      if (used.contains(t.getName()) && !weights.contains(t.getName())) {
+        b.addInitializer(t);
+      }
+    }
+    for (PrunableTensor t : s.tensors()) {
+      TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+      for (long d : t.storedShape()) {
+        shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+      }
+      b.addInput(ValueInfoProto.newBuilder().setName(t.name()).setType(TypeProto.newBuilder()
+          .setTensorType(TypeProto.Tensor.newBuilder().setElemType(t.dataType().code()).setShape(shape))));
+    }
+    for (String f : s.frontier()) {
+      if (used.contains(f)) {
+        CachedTensor c = example.frontier().get(f);
+        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+        for (int d = 0; d < c.shape().length; d++) {
+          shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("shears_d" + d));
+        }
+        b.addInput(ValueInfoProto.newBuilder().setName(f).setType(TypeProto.newBuilder()
+            .setTensorType(TypeProto.Tensor.newBuilder().setElemType(onnxType(c.type())).setShape(shape))));
+      }
+    }
+    for (ValueInfoProto v : graph.getInputList()) {
+      if (used.contains(v.getName()) && graphInputs.contains(v.getName())) {
+        b.addInput(v);
+      }
+    }
+    for (String o : s.outputs()) {
+      b.addOutput(ValueInfoProto.newBuilder().setName(o));
+    }
+    return b.build();
+  }
+
+  private static int onnxType(OnnxJavaType t) {
+    return switch (t) {
+      case FLOAT -> 1;
+      case UINT8 -> 2;
+      case INT8 -> 3;
+      case INT16 -> 5;
+      case INT32 -> 6;
+      case INT64 -> 7;
+      case BOOL -> 9;
+      case FLOAT16 -> 10;
+      case DOUBLE -> 11;
+      case BFLOAT16 -> 16;
+      default -> throw new IllegalStateException("unsupported value type " + t);
+    };
+  }
+
+  /**
+   * Runs the dense model once per batch, keeping the frontier values and the outputs; returns
+   * the mean time of a plain forward pass (the yardstick queries are measured against).
+   */
+  private double densePass(List<Map<String, HostTensor>> batches, Set<String> frontier, Set<String> modelOutputs,
+      List<DenseBatch> out) {
+    GraphProto.Builder g = graph.toBuilder();
+    for (String f : frontier) {
+      if (!modelOutputs.contains(f)) {
+        g.addOutput(ValueInfoProto.newBuilder().setName(f));
+      }
+    }
+    ModelProto withFrontier = model.proto().toBuilder().setGraph(g).build();
+    ModelProto plain = model.proto().toBuilder().setGraph(graph).build();
+    long plainNanos = 0;
+    try (OrtSession session = OrtSessions.open(env, withFrontier, device, false);
+        OrtSession plainSession = OrtSessions.open(env, plain, device, true)) {
+      for (Map<String, HostTensor> inputs : batches) {
+        Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+        try {
+          for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
+            if (session.getInputNames().contains(e.getKey())) {
+              feeds.put(e.getKey(), OrtTensors.of(env, e.getValue()));
+            }
+          }
+          Map<String, CachedTensor> cached = new HashMap<>();
+          Map<String, FloatTensor> outputs = new LinkedHashMap<>();
+          try (OrtSession.Result r = session.run(feeds)) {
+            for (String f : frontier) {
+              cached.put(f, CachedTensor.copyOf((OnnxTensor) r.get(f).orElseThrow()));
+            }
+            for (String o : modelOutputs) {
+              OnnxTensor t = (OnnxTensor) r.get(o).orElseThrow();
+              if (t.getInfo().type == OnnxJavaType.FLOAT) {
+                outputs.put(o, floatTensor(t));
+              }
+            }
+          }
+          for (int rep = 0; rep < 2; rep++) {
+            long start = System.nanoTime();
+            try (OrtSession.Result r = plainSession.run(feeds)) {
+              if (rep == 1) {
+                plainNanos += System.nanoTime() - start;
+              }
+            }
+          }
+          out.add(new DenseBatch(inputs, cached, outputs));
+        } finally {
+          feeds.values().forEach(OnnxTensor::close);
+        }
+      }
+    } catch (OrtException e) {
+      throw new ShearsException("ONNX Runtime failed on calibration data: "
+          + String.valueOf(e.getMessage()).replace('\n', ' '), e);
+    }
+    return plainNanos / 1e9 / Math.max(1, batches.size());
+  }
+
+  /** The first {@code samples} samples in batches; for pair losses each batch gains its mismatched twin. */
+  private static List<Map<String, HostTensor>> readBatches(CalibrationSource source, int samples, int batchSize,
+      CalibrationLoss loss, long seed) {
+    List<Map<String, HostTensor>> batches = new ArrayList<>();
+    int taken = 0;
+    try (CalibrationSource.BatchReader reader = source.open(batchSize)) {
+      CalibrationBatch b;
+      while (taken < samples && (b = reader.next()) != null) {
+        Map<String, HostTensor> inputs = b.inputs();
+        if (taken + b.size() > samples) {
+          inputs = PairedBatches.firstRows(inputs, samples - taken);
+        }
+        taken += inputs.values().iterator().next().samples();
+        batches.add(loss.needsMismatchedPairs() ? PairedBatches.withMismatched(inputs, seed + batches.size()) : inputs);
+      }
+    } catch (IOException e) {
+      throw new ShearsException("cannot read calibration data: " + e.getMessage(), e);
+    }
+    if (batches.isEmpty()) {
+      throw new ShearsException("no calibration samples for the zeroth-order estimate");
+    }
+    return batches;
+  }
+}

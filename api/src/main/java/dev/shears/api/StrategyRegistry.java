@@ -2,10 +2,12 @@ package dev.shears.api;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.net.URLConnection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.CodeSource;
@@ -134,7 +136,7 @@ public final class StrategyRegistry {
       }
       String source = serviceFileSource(file);
       try (BufferedReader r = new BufferedReader(
-          new InputStreamReader(file.openStream(), StandardCharsets.UTF_8))) {
+          new InputStreamReader(open(file), StandardCharsets.UTF_8))) {
         for (String line = r.readLine(); line != null; line = r.readLine()) {
           int hash = line.indexOf('#');
           String cn = (hash >= 0 ? line.substring(0, hash) : line).trim();
@@ -152,6 +154,13 @@ public final class StrategyRegistry {
       }
     }
     return listedIn;
+  }
+
+  /** Opens a services file without leaving its jar open in the JDK's jar cache. */
+  private static InputStream open(URL file) throws IOException {
+    URLConnection c = file.openConnection();
+    c.setUseCaches(false);
+    return c.getInputStream();
   }
 
   /** The jar or folder holding a services file. */

@@ -382,10 +382,16 @@ public final class StrategyRegistry {
    *     {@link IllegalArgumentException} from {@link StrategyProvider#create(Params)}
    */
   public Object create(StrategyKind kind, String name, Map<String, String> params) {
-    StrategyProvider<?> provider = forName(kind, name).provider();
+    Entry entry = forName(kind, name);
+    StrategyProvider<?> provider = entry.provider();
     Params checked = Params.of(kind.label() + ".", provider.parameters(), params);
     try {
-      return provider.create(checked);
+      Object strategy = provider.create(checked);
+      if (strategy == null) {
+        throw new IllegalStateException(
+            kind.label() + " '" + name + "' from " + entry.source() + " created nothing");
+      }
+      return strategy;
     } catch (InvalidConfigurationException e) {
       throw e;
     } catch (IllegalArgumentException e) {

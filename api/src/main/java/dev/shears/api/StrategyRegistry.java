@@ -1,16 +1,28 @@
 package dev.shears.api;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URL;
+import java.net.URLConnection;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.Enumeration;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -18,12 +30,16 @@ import java.util.regex.Pattern;
  *
  * <p>Built-in and third-party strategies are found the same way, through
  * {@link ServiceLoader}. Loading never fails as a whole: a provider that cannot be
- * instantiated, has an invalid name, duplicates an earlier name or was built for another API
- * version is left out and described in {@link #problems()}; asking for it by name then fails
- * with that description.
+ * instantiated, has an invalid name or parameter list, duplicates an earlier name or was
+ * built for another API version is left out and described, on one line naming the jar or
+ * folder it came from, in {@link #problems()}; asking for it by name then fails with that
+ * description. When two providers of one kind share a name, the first on the class path
+ * wins.
  */
 public final class StrategyRegistry {
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]*");
+  private static final Pattern PARAM_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
+  private static final int MAX_FAILURES = 1000;
 
   /**
    * One available strategy.
@@ -36,12 +52,14 @@ public final class StrategyRegistry {
 
   private final Map<StrategyKind, Map<String, Entry>> entries = new EnumMap<>(StrategyKind.class);
   private final Map<StrategyKind, Map<String, String>> refused = new EnumMap<>(StrategyKind.class);
+  private final Map<StrategyKind, List<String>> failures = new EnumMap<>(StrategyKind.class);
   private final List<String> problems = new ArrayList<>();
 
   private StrategyRegistry() {
     for (StrategyKind kind : StrategyKind.values()) {
       entries.put(kind, new LinkedHashMap<>());
       refused.put(kind, new LinkedHashMap<>());
+      failures.put(kind, new ArrayList<>());
     }
   }
 
@@ -60,42 +78,186 @@ public final class StrategyRegistry {
   }
 
   private void loadKind(StrategyKind kind, ClassLoader loader) {
-    Iterator<? extends StrategyProvider<?>> it = ServiceLoader.load(kind.providerType(), loader).iterator();
-    while (true) {
-      StrategyProvider<?> provider;
+    Map<String, String> listedIn = serviceFiles(kind, loader);
+    Iterator<? extends ServiceLoader.Provider<? extends StrategyProvider<?>>> it =
+        ServiceLoader.load(kind.providerType(), loader).stream().iterator();
+    int failed = 0;
+    while (failed < MAX_FAILURES) {
+      ServiceLoader.Provider<? extends StrategyProvider<?>> found;
       try {
         if (!it.hasNext()) {
           return;
         }
-        provider = it.next();
-      } catch (ServiceConfigurationError e) {
-        problems.add("a " + kind.label() + " plugin failed to load: " + oneLine(e));
+        found = it.next();
+      } catch (ServiceConfigurationError | LinkageError e) {
+        // The class named in a services file is missing, not a provider, or does not link.
+        failed++;
+        String cn = mentionedClass(e, listedIn.keySet());
+        fail(kind, cn == null ? "?" : cn, cn == null ? "(unknown source)" : listedIn.get(cn), e);
+        continue;
+      }
+      Class<?> type = found.type();
+      StrategyProvider<?> provider;
+      try {
+        provider = found.get();
+      } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
+        failed++;
+        fail(kind, type.getName(), sourceOf(type), e);
         continue;
       }
       register(kind, provider);
     }
   }
 
+  private void fail(StrategyKind kind, String className, String source, Throwable e) {
+    String why = kind.label() + " plugin " + className + " from " + source + " failed to load ("
+        + cause(e) + "); skipped";
+    problems.add(why);
+    failures.get(kind).add(why);
+  }
+
+  /**
+   * The provider classes named in the kind's services files, each with the jar or folder of
+   * the first file that names it; reports classes named by files in two places.
+   */
+  private Map<String, String> serviceFiles(StrategyKind kind, ClassLoader loader) {
+    Map<String, String> listedIn = new LinkedHashMap<>();
+    Enumeration<URL> files;
+    try {
+      files = loader.getResources("META-INF/services/" + kind.providerType().getName());
+    } catch (IOException e) {
+      return listedIn;
+    }
+    Set<String> seen = new HashSet<>();
+    while (files.hasMoreElements()) {
+      URL file = files.nextElement();
+      if (!seen.add(file.toString())) {
+        continue;
+      }
+      String source = serviceFileSource(file);
+      try (BufferedReader r = new BufferedReader(
+          new InputStreamReader(open(file), StandardCharsets.UTF_8))) {
+        for (String line = r.readLine(); line != null; line = r.readLine()) {
+          int hash = line.indexOf('#');
+          String cn = (hash >= 0 ? line.substring(0, hash) : line).trim();
+          if (cn.isEmpty()) {
+            continue;
+          }
+          String first = listedIn.putIfAbsent(cn, source);
+          if (first != null && !first.equals(source)) {
+            problems.add("duplicate " + kind.label() + " class " + cn + ": " + first + " and "
+                + source + "; using the first");
+          }
+        }
+      } catch (IOException e) {
+        problems.add("cannot read " + file + ": " + e.getMessage());
+      }
+    }
+    return listedIn;
+  }
+
+  /** Opens a services file without leaving its jar open in the JDK's jar cache. */
+  private static InputStream open(URL file) throws IOException {
+    URLConnection c = file.openConnection();
+    c.setUseCaches(false);
+    return c.getInputStream();
+  }
+
+  /** The jar or folder holding a services file. */
+  private static String serviceFileSource(URL file) {
+    String s = file.toString();
+    String tail = "/META-INF/services/";
+    try {
+      if (s.startsWith("jar:")) {
+        int bang = s.indexOf("!/");
+        return Path.of(new URI(s.substring(4, bang))).toString();
+      }
+      int at = s.lastIndexOf(tail);
+      if (s.startsWith("file:") && at >= 0) {
+        return Path.of(new URI(s.substring(0, at + 1))).toString();
+      }
+    } catch (URISyntaxException | RuntimeException e) {
+      // fall back to the URL itself
+    }
+    return s;
+  }
+
+  /** The longest listed class name that the error mentions, or null. */
+  private static String mentionedClass(Throwable e, Set<String> listed) {
+    String all = chain(e);
+    String best = null;
+    for (String cn : listed) {
+      if (all.contains(cn) && (best == null || cn.length() > best.length())) {
+        best = cn;
+      }
+    }
+    return best;
+  }
+
+  private static String chain(Throwable e) {
+    StringBuilder sb = new StringBuilder();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      sb.append(t).append(' ');
+    }
+    return sb.toString();
+  }
+
+  /**
+   * What went wrong, on one line: the root cause's type and message, or for a
+   * {@link ServiceConfigurationError} without cause its message less the service prefix.
+   */
+  private static String cause(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    String text;
+    if (t instanceof ServiceConfigurationError) {
+      String m = String.valueOf(t.getMessage());
+      int colon = m.indexOf(": ");
+      text = colon >= 0 ? m.substring(colon + 2) : m;
+    } else {
+      text = t.getMessage() == null
+          ? t.getClass().getName()
+          : t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+    return text.replace('\r', ' ').replace('\n', ' ');
+  }
+
   private void register(StrategyKind kind, StrategyProvider<?> provider) {
     String source = sourceOf(provider.getClass());
+    String what = kind.label() + " plugin " + provider.getClass().getName() + " from " + source;
     String name;
     int version;
     try {
       name = provider.name();
       version = provider.apiVersion();
     } catch (RuntimeException | LinkageError e) {
-      problems.add(kind.label() + " " + provider.getClass().getName() + " from " + source
-          + " failed to describe itself: " + oneLine(e));
+      fail(kind, provider.getClass().getName(), source, e);
       return;
     }
     if (name == null || !NAME.matcher(name).matches()) {
-      problems.add(kind.label() + " " + provider.getClass().getName() + " from " + source
-          + " has an invalid name '" + name + "' (names match [a-z][a-z0-9-]*)");
+      problems.add(what + " has an invalid name '" + name
+          + "' (names match [a-z][a-z0-9-]*); skipped");
       return;
     }
     if (!ShearsApi.isCompatible(version)) {
       String why = kind.label() + " '" + name + "' from " + source + " was built for Shears API "
-          + version + ", but this is API " + ShearsApi.VERSION + "; rebuild it against this API";
+          + version + ", but this is API " + ShearsApi.VERSION
+          + "; rebuild it against this API";
+      problems.add(why);
+      refused.get(kind).putIfAbsent(name, why);
+      return;
+    }
+    String invalid;
+    try {
+      invalid = checkDeclaration(provider);
+    } catch (RuntimeException | LinkageError e) {
+      fail(kind, provider.getClass().getName(), source, e);
+      return;
+    }
+    if (invalid != null) {
+      String why = kind.label() + " '" + name + "' from " + source + " " + invalid + "; skipped";
       problems.add(why);
       refused.get(kind).putIfAbsent(name, why);
       return;
@@ -109,18 +271,47 @@ public final class StrategyRegistry {
     entries.get(kind).put(name, new Entry(kind, provider, source));
   }
 
+  /** What is wrong with the provider's description and parameters, or null. */
+  private static String checkDeclaration(StrategyProvider<?> provider) {
+    if (provider.description() == null) {
+      return "has no description";
+    }
+    List<ParamSpec> specs = provider.parameters();
+    if (specs == null) {
+      return "declares no parameter list (return List.of() for none)";
+    }
+    Set<String> names = new HashSet<>();
+    for (ParamSpec spec : specs) {
+      if (spec == null) {
+        return "declares a null parameter";
+      }
+      if (!PARAM_NAME.matcher(spec.name()).matches()) {
+        return "declares an invalid parameter name '" + spec.name()
+            + "' (parameter names match [A-Za-z][A-Za-z0-9_-]*)";
+      }
+      if (!names.add(spec.name())) {
+        return "declares parameter '" + spec.name() + "' twice";
+      }
+      try {
+        Params.of("", List.of(spec), Map.of(spec.name(), spec.defaultValue()));
+      } catch (InvalidConfigurationException e) {
+        return "declares a default its own type rejects: " + e.getMessage();
+      }
+    }
+    return null;
+  }
+
   private static String sourceOf(Class<?> type) {
     CodeSource cs = type.getProtectionDomain().getCodeSource();
     URL url = cs == null ? null : cs.getLocation();
-    return url == null ? "(unknown source)" : url.getPath();
-  }
-
-  private static String oneLine(Throwable e) {
-    StringBuilder sb = new StringBuilder(String.valueOf(e.getMessage()));
-    for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
-      sb.append(": ").append(c.getClass().getSimpleName()).append(' ').append(c.getMessage());
+    if (url == null) {
+      return "(unknown source)";
     }
-    return sb.toString().replace('\n', ' ');
+    try {
+      return Path.of(url.toURI()).toString();
+    } catch (URISyntaxException | RuntimeException e) {
+      return url.toString();
+    }
   }
 
   /**
@@ -144,9 +335,10 @@ public final class StrategyRegistry {
   }
 
   /**
-   * What went wrong while loading: failed, refused and duplicate providers.
+   * What went wrong while loading: failed, refused and duplicate providers, each naming the
+   * jar or folder it came from.
    *
-   * @return one line per problem
+   * @return one line per problem, in the order met
    */
   public List<String> problems() {
     return Collections.unmodifiableList(problems);
@@ -159,7 +351,8 @@ public final class StrategyRegistry {
    * @param name the name the user gave
    * @return the entry
    * @throws InvalidConfigurationException when there is none; the message lists the names
-   *     that are available, or says why a provider of that name was refused
+   *     that are available and the plugins of that kind that failed to load, or says why a
+   *     provider of that name was refused
    */
   public Entry forName(StrategyKind kind, String name) {
     Entry entry = entries.get(kind).get(name);
@@ -172,10 +365,8 @@ public final class StrategyRegistry {
     }
     StringBuilder msg = new StringBuilder("unknown " + kind.label() + " '" + name
         + "' (available: " + String.join(", ", availableNames(kind)) + ")");
-    for (String p : problems) {
-      if (p.contains("failed")) {
-        msg.append("; ").append(p);
-      }
+    for (String p : failures.get(kind)) {
+      msg.append("; note: ").append(p);
     }
     throw new InvalidConfigurationException(msg.toString());
   }
@@ -187,12 +378,27 @@ public final class StrategyRegistry {
    * @param name the name the user gave
    * @param params the user's parameters for it, keyed without prefix
    * @return the strategy
-   * @throws InvalidConfigurationException for an unknown name or bad parameters
+   * @throws InvalidConfigurationException for an unknown name or bad parameters, including an
+   *     {@link IllegalArgumentException} from {@link StrategyProvider#create(Params)}
    */
   public Object create(StrategyKind kind, String name, Map<String, String> params) {
-    StrategyProvider<?> provider = forName(kind, name).provider();
+    Entry entry = forName(kind, name);
+    StrategyProvider<?> provider = entry.provider();
     Params checked = Params.of(kind.label() + ".", provider.parameters(), params);
-    return provider.create(checked);
+    try {
+      Object strategy = provider.create(checked);
+      if (strategy == null) {
+        throw new IllegalStateException(
+            kind.label() + " '" + name + "' from " + entry.source() + " created nothing");
+      }
+      return strategy;
+    } catch (InvalidConfigurationException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw new InvalidConfigurationException(
+          kind.label() + " '" + name + "': "
+              + (e.getMessage() == null ? e.toString() : e.getMessage()));
+    }
   }
 
   /**

@@ -5,15 +5,20 @@ import dev.shears.core.ShearsException;
 import dev.shears.core.progress.ConsoleProgress;
 import dev.shears.core.progress.Progress;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.MalformedURLException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Options every command takes. */
 final class CommonOptions {
@@ -28,56 +33,73 @@ final class CommonOptions {
           + "also the SHEARS_PLUGIN_PATH environment variable, separated by ':').")
   List<Path> pluginPath = new ArrayList<>();
 
+  @Spec(Spec.Target.MIXEE) CommandSpec command;
+
   Progress progress() {
     return quiet ? Progress.NONE : new ConsoleProgress(System.err);
   }
 
   /** Built-in strategies, then the plugin path's, found the same way (ServiceLoader). */
   StrategyRegistry registry() {
-    List<Path> paths = new ArrayList<>(pluginPath);
-    String env = System.getenv("SHEARS_PLUGIN_PATH");
-    if (env != null && !env.isBlank()) {
-      for (String p : env.split(java.io.File.pathSeparator)) {
-        if (!p.isBlank()) {
-          paths.add(Path.of(p));
-        }
-      }
-    }
-    List<URL> urls = new ArrayList<>();
-    for (Path p : paths) {
-      if (!Files.exists(p)) {
-        throw new ShearsException("--plugin-path " + p + ": no such file or folder");
-      }
-      if (Files.isDirectory(p)) {
-        try (Stream<Path> s = Files.list(p)) {
-          for (Path jar : (Iterable<Path>) s.filter(f -> f.toString().endsWith(".jar")).sorted()::iterator) {
-            urls.add(url(jar));
-          }
-        } catch (IOException e) {
-          throw new ShearsException("--plugin-path " + p + ": cannot list (" + e.getMessage() + ")", e);
-        }
-      } else if (p.toString().endsWith(".jar")) {
-        urls.add(url(p));
-      } else {
-        throw new ShearsException("--plugin-path " + p + ": not a jar or a folder of jars");
-      }
-    }
+    List<URL> urls = pluginJars(pluginPath, System.getenv("SHEARS_PLUGIN_PATH"));
     ClassLoader parent = CommonOptions.class.getClassLoader();
     ClassLoader loader = urls.isEmpty() ? parent : new URLClassLoader(urls.toArray(URL[]::new), parent);
     StrategyRegistry registry = StrategyRegistry.load(loader);
     if (!quiet) {
+      PrintWriter err = command == null ? new PrintWriter(System.err, true) : command.commandLine().getErr();
       for (String problem : registry.problems()) {
-        System.err.println("warning: " + problem);
+        err.println("warning: " + ShearsCommand.oneLine(problem));
       }
+      err.flush();
     }
     return registry;
   }
 
-  private static URL url(Path p) {
+  /**
+   * The jars to load plugins from, in order: the {@code --plugin-path} options, then the
+   * entries of {@code env} (SHEARS_PLUGIN_PATH); a folder gives its jars in name order.
+   */
+  static List<URL> pluginJars(List<Path> options, String env) {
+    Map<Path, String> paths = new LinkedHashMap<>();
+    for (Path p : options) {
+      paths.putIfAbsent(p, "--plugin-path " + p);
+    }
+    if (env != null && !env.isBlank()) {
+      for (String p : env.split(java.io.File.pathSeparator)) {
+        if (!p.isBlank()) {
+          paths.putIfAbsent(Path.of(p), "SHEARS_PLUGIN_PATH entry " + p);
+        }
+      }
+    }
+    List<URL> urls = new ArrayList<>();
+    for (Map.Entry<Path, String> e : paths.entrySet()) {
+      Path p = e.getKey();
+      String what = e.getValue();
+      if (!Files.exists(p)) {
+        throw new ShearsException(what + ": no such file or folder");
+      }
+      if (Files.isDirectory(p)) {
+        try (Stream<Path> s = Files.list(p)) {
+          for (Path jar : (Iterable<Path>) s.filter(f -> f.toString().endsWith(".jar")).sorted()::iterator) {
+            urls.add(url(what, jar));
+          }
+        } catch (IOException ex) {
+          throw new ShearsException(what + ": cannot list (" + ex.getMessage() + ")", ex);
+        }
+      } else if (p.toString().endsWith(".jar")) {
+        urls.add(url(what, p));
+      } else {
+        throw new ShearsException(what + ": not a jar or a folder of jars");
+      }
+    }
+    return urls;
+  }
+
+  private static URL url(String what, Path p) {
     try {
-      return p.toUri().toURL();
+      return p.toAbsolutePath().normalize().toUri().toURL();
     } catch (MalformedURLException e) {
-      throw new ShearsException("--plugin-path " + p + ": " + e.getMessage(), e);
+      throw new ShearsException(what + ": " + e.getMessage(), e);
     }
   }
 }

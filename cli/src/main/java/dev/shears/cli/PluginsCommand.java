@@ -15,7 +15,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code shears plugins}: the strategies found, with their parameters. */
+/**
+ * {@code shears plugins}: the strategies found, built-in and on the plugin path, with their
+ * parameters and the jar or folder each came from. Plugins that failed to load are warned
+ * about on stderr (and listed under {@code problems} with {@code --json}).
+ */
 @Command(name = "plugins", mixinStandardHelpOptions = true,
     description = "List the scorers, allocators and losses found, with their parameters.")
 final class PluginsCommand implements Callable<Integer> {
@@ -51,6 +55,7 @@ final class PluginsCommand implements Callable<Integer> {
           }
           m.put("parameters", ps);
           m.put("source", e.source());
+          m.put("apiVersion", e.provider().apiVersion());
           all.add(m);
         }
       }
@@ -62,12 +67,13 @@ final class PluginsCommand implements Callable<Integer> {
       for (StrategyKind kind : StrategyKind.values()) {
         out.println(kind.label() + "s:");
         for (StrategyRegistry.Entry e : registry.entries(kind)) {
-          out.printf("  %-12s %s%n", e.provider().name(), e.provider().description());
+          out.printf("  %s%n", e.provider().name());
+          out.printf("      %s%n", e.provider().description());
           for (ParamSpec p : e.provider().parameters()) {
             String type = p.choices().isEmpty() ? p.type().name().toLowerCase(java.util.Locale.ROOT)
                 : String.join("|", p.choices());
-            out.printf("      --param %s.%s=%s (%s, default %s)%n        %s%n", kind.label(), p.name(),
-                p.defaultValue(), type, p.defaultValue(), p.description());
+            out.printf("      --param %s.%s=<%s> (default %s): %s%n", kind.label(), p.name(), type,
+                p.defaultValue(), p.description());
           }
           out.printf("      from %s%n", e.source());
         }

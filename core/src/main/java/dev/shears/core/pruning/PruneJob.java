@@ -73,6 +73,7 @@ public record PruneJob(
       if (storage == TensorStorage.SPARSE) {
         written = SparseStorage.toSparse(written, model,
             result.report().tensors().stream().map(TensorReport::name).toList());
+        progress.note(SparseStorage.describeSavings(written));
       }
       ModelWriter.write(written, model, output, externalData);
       Object mode = result.report().settings().get("mode");

@@ -171,7 +171,7 @@ public final class HtmlReport {
       double ax = label + plot * clamp(b.allocatedSparsity());
       s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" class=\"label\" text-anchor=\"end\">%s</text>",
           label - 8, y + 15, esc(shorten(b.name(), 44))));
-      s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\">"
+      s.append(String.format(Locale.ROOT, "<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\">"
           + "<title>%s: achieved %.4f, allocated %.4f</title></rect>",
           label, y + 4, w, row - 8, colours.get(b.tower()), esc(b.name()), b.achievedSparsity(), b.allocatedSparsity()));
       s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"alloc\"/>",

@@ -81,6 +81,15 @@ final class PruneCommand implements Callable<Integer> {
       description = "auto, always or never store weights in OUT.data (default: ${DEFAULT-VALUE}: when the input did, or past 2 GB).")
   String externalData;
 
+  @Option(names = "--storage", paramLabel = "HOW", defaultValue = "dense",
+      description = "dense (pruned weights as zeros) or sparse (pruned tensors as ONNX sparse_initializer, "
+          + "int64 linear indices; shears densify turns them back) (default: ${DEFAULT-VALUE}).")
+  String storage;
+
+  @Option(names = "--verify", description = "After writing, load OUT in ONNX Runtime and print its fidelity "
+      + "to MODEL on one calibration batch (needs --calib).")
+  boolean verify;
+
   @Mixin CalibrationOptions calibration;
   @Mixin SelectionOptions selection;
   @Mixin CommonOptions common;
@@ -101,11 +110,13 @@ final class PruneCommand implements Callable<Integer> {
       default -> throw new InvalidConfigurationException("--external-data must be auto, always or never, got '" + externalData + "'");
     };
     StrategyRegistry registry = common.registry();
-    PruneJob job = new PruneJob(model, output, report, selection.rules(), options, policy);
+    PruneJob job = new PruneJob(model, output, report, selection.rules(), options, policy,
+        PruneExtras.storage(storage, verify, calibration));
     PruneReport done = job.run(registry, common.progress(),
         calibration.engines(common.progress(), "scorer '" + scorer + "' or allocator '" + allocator + "'"));
     PrintWriter out = spec.commandLine().getOut();
     Summary.print(done, out);
+    PruneExtras.afterWrite(verify, model, done, report, calibration, out);
     out.flush();
     return ShearsCommand.OK;
   }

@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
     subcommands = {
       InspectCommand.class,
       PruneCommand.class,
+      EvalCommand.class,
+      DensifyCommand.class,
       PluginsCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class
@@ -29,7 +31,7 @@ public final class ShearsCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (inspect, prune, plugins, demo)");
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (inspect, prune, eval, densify, plugins, demo)");
   }
 
   public static void main(String[] args) {

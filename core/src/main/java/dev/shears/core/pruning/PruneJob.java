@@ -7,9 +7,14 @@ import dev.shears.core.graph.SelectionRules;
 import dev.shears.core.onnx.ExternalDataPolicy;
 import dev.shears.core.onnx.ModelFile;
 import dev.shears.core.onnx.ModelWriter;
+import dev.shears.core.onnx.SparseStorage;
+import dev.shears.core.onnx.TensorStorage;
+import dev.shears.core.onnx.proto.Onnx.ModelProto;
 import dev.shears.core.progress.Progress;
 import dev.shears.core.report.PruneReport;
 import dev.shears.core.report.ReportWriter;
+import dev.shears.core.report.RunEnvironment;
+import dev.shears.core.report.TensorReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Function;
@@ -24,6 +29,7 @@ import java.util.function.Function;
  * @param rules include/exclude rules
  * @param options strategies and targets
  * @param externalData when the output uses external data
+ * @param storage dense zeros or sparse initializers for the pruned tensors
  */
 public record PruneJob(
     Path input,
@@ -31,7 +37,14 @@ public record PruneJob(
     Path report,
     SelectionRules rules,
     PruneOptions options,
-    ExternalDataPolicy externalData) {
+    ExternalDataPolicy externalData,
+    TensorStorage storage) {
+
+  /** A job writing dense tensors. */
+  public PruneJob(Path input, Path output, Path report, SelectionRules rules, PruneOptions options,
+      ExternalDataPolicy externalData) {
+    this(input, output, report, rules, options, externalData, TensorStorage.DENSE);
+  }
 
   /**
    * Runs the job.
@@ -56,8 +69,18 @@ public record PruneJob(
       PruningPipeline.Result result = new PruningPipeline(registry, progress)
           .run(model, inventory, options, () -> engines.apply(model));
       long writeStart = System.nanoTime();
-      ModelWriter.write(result.model(), model, output, externalData);
-      PruneReport done = result.report().withOutput(output.toString());
+      ModelProto written = result.model();
+      if (storage == TensorStorage.SPARSE) {
+        written = SparseStorage.toSparse(written, model,
+            result.report().tensors().stream().map(TensorReport::name).toList());
+        progress.note(SparseStorage.describeSavings(written));
+      }
+      ModelWriter.write(written, model, output, externalData);
+      Object mode = result.report().settings().get("mode");
+      PruneReport done = result.report().withOutput(output.toString())
+          .withEnvironment(RunEnvironment.capture("data-free".equals(mode) ? "none (data-free: no forward passes)"
+              : null, options.seed()));
+      done.settings().put("storage", storage.name().toLowerCase(java.util.Locale.ROOT));
       done.timingsSeconds().put("write", (System.nanoTime() - writeStart) / 1e9);
       done.timingsSeconds().put("total", (System.nanoTime() - start) / 1e9);
       if (report != null) {

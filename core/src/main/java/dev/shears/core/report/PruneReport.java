@@ -1,5 +1,6 @@
 package dev.shears.core.report;
 
+import dev.shears.core.evaluation.Fidelity;
 import java.util.List;
 import java.util.Map;
 
@@ -15,6 +16,10 @@ import java.util.Map;
  * @param tensors per tensor
  * @param skipped tensors not pruned, with reasons
  * @param timingsSeconds wall time per stage
+ * @param environment where it ran: versions of Shears, ONNX Runtime and Java, the device, the
+ *     seed ({@link RunEnvironment}); {@code null} until {@link #withEnvironment} is called
+ * @param fidelity the output model against the input on a calibration batch (from {@code
+ *     --verify}), per output; {@code null} when not measured
  */
 public record PruneReport(
     String tool,
@@ -25,7 +30,16 @@ public record PruneReport(
     List<BlockReport> blocks,
     List<TensorReport> tensors,
     List<Map<String, String>> skipped,
-    Map<String, Double> timingsSeconds) {
+    Map<String, Double> timingsSeconds,
+    Map<String, Object> environment,
+    Map<String, Fidelity.OutputFidelity> fidelity) {
+
+  /** A report without environment and fidelity (the pipeline's view). */
+  public PruneReport(String tool, String input, String output, Map<String, Object> settings,
+      Totals totals, List<BlockReport> blocks, List<TensorReport> tensors,
+      List<Map<String, String>> skipped, Map<String, Double> timingsSeconds) {
+    this(tool, input, output, settings, totals, blocks, tensors, skipped, timingsSeconds, null, null);
+  }
 
   /**
    * Whole-model figures.
@@ -38,6 +52,17 @@ public record PruneReport(
   public record Totals(long prunableParameters, long pruned, double sparsity, double targetSparsity) {}
 
   public PruneReport withOutput(String path) {
-    return new PruneReport(tool, input, path, settings, totals, blocks, tensors, skipped, timingsSeconds);
+    return new PruneReport(tool, input, path, settings, totals, blocks, tensors, skipped, timingsSeconds,
+        environment, fidelity);
+  }
+
+  public PruneReport withEnvironment(Map<String, Object> env) {
+    return new PruneReport(tool, input, output, settings, totals, blocks, tensors, skipped, timingsSeconds,
+        env, fidelity);
+  }
+
+  public PruneReport withFidelity(Map<String, Fidelity.OutputFidelity> measured) {
+    return new PruneReport(tool, input, output, settings, totals, blocks, tensors, skipped, timingsSeconds,
+        environment, measured);
   }
 }

@@ -8,7 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
-/** Writes reports as JSON, atomically like models. */
+/**
+ * Writes reports atomically like models: JSON, or for a {@link PruneReport} written to a file
+ * ending in {@code .html} or {@code .htm}, a self-contained HTML page ({@link HtmlReport}).
+ */
 public final class ReportWriter {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -23,6 +26,12 @@ public final class ReportWriter {
     }
   }
 
+  /** Whether a report file name asks for HTML ({@code .html} or {@code .htm}, any case). */
+  public static boolean isHtml(Path file) {
+    String n = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    return n.endsWith(".html") || n.endsWith(".htm");
+  }
+
   public static void write(Object report, Path file) {
     Path dir = file.toAbsolutePath().getParent();
     if (dir == null || !Files.isDirectory(dir)) {
@@ -31,7 +40,8 @@ public final class ReportWriter {
     try {
       Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".shears-tmp");
       try {
-        Files.writeString(tmp, toJson(report) + "\n");
+        Files.writeString(tmp, isHtml(file) && report instanceof PruneReport p
+            ? HtmlReport.render(p) : toJson(report) + "\n");
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } finally {
         Files.deleteIfExists(tmp);

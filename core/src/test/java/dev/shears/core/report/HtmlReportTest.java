@@ -1,0 +1,98 @@
+package dev.shears.core.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shears.core.evaluation.Fidelity;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HtmlReportTest {
+  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  @TempDir Path tmp;
+
+  static PruneReport sample() {
+    List<BlockReport> blocks = new ArrayList<>();
+    List<TensorReport> tensors = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      String tower = i < 2 ? "/vision_model/encoder" : "/text_model/encoder";
+      String block = tower + "/layers." + i;
+      blocks.add(new BlockReport(block, tower, 1000, 0.4 + 0.05 * i, 0.4 + 0.05 * i, i == 0 ? null : 0.1 * i));
+      tensors.add(new TensorReport("onnx::MatMul_" + i + "<&>", block, List.of("/n" + i), new long[] {10, 100},
+          "float", 1000, 0.5, 500, 0.5, 500, i == 1 ? null : new ScoreSummary(0, 0.5, 1, 0.5, 0.49)));
+    }
+    Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put("scorer", "wanda");
+    settings.put("seed", 7);
+    Map<String, Double> timings = new LinkedHashMap<>();
+    timings.put("scoring and masking", 1.25);
+    Map<String, Fidelity.OutputFidelity> fid = new LinkedHashMap<>();
+    fid.put("image_embeds", new Fidelity.OutputFidelity(0.97, 0.96, 0.12, null, 1024));
+    fid.put("logits_per_image", new Fidelity.OutputFidelity(0.98, 0.98, 4.5, 1.0, 256));
+    return new PruneReport("shears test", "in.onnx", "out.onnx", settings,
+        new PruneReport.Totals(4000, 2000, 0.5, 0.5), blocks, tensors,
+        List.of(Map.of("name", "proj", "node", "/Gemm", "reason", "outside <blocks>")), timings)
+        .withEnvironment(RunEnvironment.capture("cpu", 7)).withFidelity(fid);
+  }
+
+  @Test
+  void pageIsSelfContainedAndEscaped() {
+    String html = HtmlReport.render(sample());
+    assertTrue(html.startsWith("<!DOCTYPE html>"));
+    assertTrue(html.contains("<svg"), "chart");
+    assertTrue(html.contains("onnx::MatMul_0&lt;&amp;&gt;"), "escaped tensor name");
+    assertFalse(html.contains("MatMul_0<&>"));
+    assertTrue(html.contains("logits_per_image") && html.contains("0.980000"), "fidelity figures");
+    assertFalse(html.contains("<script"), "no scripts");
+    // The SVG namespace is the only URL, and it is never fetched.
+    Matcher m = Pattern.compile("(https?:)?//[a-zA-Z]").matcher(html.replace("http://www.w3.org/2000/svg", ""));
+    assertFalse(m.find(), "no external URLs");
+    assertEquals(4, Pattern.compile("<rect class=\"bar\"").matcher(html).results().count(), "one bar per block");
+  }
+
+  @Test
+  void writerPicksHtmlByExtension() throws IOException {
+    Path html = tmp.resolve("r.HTML");
+    Path json = tmp.resolve("r.json");
+    ReportWriter.write(sample(), html);
+    ReportWriter.write(sample(), json);
+    assertTrue(Files.readString(html).startsWith("<!DOCTYPE html>"));
+    String j = Files.readString(json);
+    assertTrue(j.contains("\"environment\"") && j.contains("\"onnxruntime\"") && j.contains("\"fidelity\""), j);
+  }
+
+  /** Renders the page in headless Chromium (when installed) and fails on any console message. */
+  @Test
+  void rendersInHeadlessChromiumWithoutConsoleErrors() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(CHROMIUM), "chromium is not installed");
+    Path page = tmp.resolve("report.html");
+    ReportWriter.write(sample(), page);
+    Path shot = tmp.resolve("shot.png");
+    Path profile = Files.createDirectory(tmp.resolve("profile"));
+    Path log = tmp.resolve("chromium.log");
+    Process p = new ProcessBuilder(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0", "--screenshot=" + shot,
+        "--window-size=1200,1600", page.toUri().toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    assertTrue(p.waitFor(90, TimeUnit.SECONDS), "chromium finished");
+    String out = Files.readString(log, StandardCharsets.UTF_8);
+    assertEquals(0, p.exitValue(), out);
+    List<String> console = out.lines().filter(l -> l.contains("CONSOLE")).toList();
+    assertTrue(console.isEmpty(), "console messages: " + console);
+    assertTrue(Files.size(shot) > 10_000, "a screenshot was taken");
+  }
+}

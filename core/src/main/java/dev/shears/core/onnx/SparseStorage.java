@@ -254,7 +254,7 @@ public final class SparseStorage {
           + "' keeps its values in external data, which Shears does not read");
     }
     // Typed fields (float_data and friends): float types only.
-    ByteString bytes = TensorValues.encode(type, TensorValues.readFloats(java.nio.file.Path.of(file), v, null));
+    ByteString bytes = TensorValues.encode(type, TensorValues.decodeFloats(java.nio.file.Path.of(file), v, null));
     return bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
   }
 

@@ -1,6 +1,8 @@
 package dev.shears.cli;
 
 import dev.shears.api.SparsityPattern;
+import dev.shears.core.calibration.CalibrationConfig;
+import dev.shears.core.calibration.source.CalibrationSources;
 import dev.shears.core.graph.SelectionRules;
 import dev.shears.core.onnx.ExternalDataPolicy;
 import dev.shears.core.pruning.Mode;
@@ -18,9 +20,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-/** {@code shears demo}: prunes the bundled tinyclip-shapes model at 50%. */
+/** {@code shears demo}: prunes the bundled tinyclip-shapes model at 50% with the defaults. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Prune the bundled tinyclip-shapes model at 50% into a temporary folder.")
+    description = "Prune the bundled tinyclip-shapes model at 50% (ECoFLaP + Wanda, sequential) into a temporary folder.")
 final class DemoCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -28,20 +30,22 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     Path modelDir = BundledModels.tinyClip();
+    Path model = modelDir.resolve("model.onnx");
     Path outDir = Files.createTempDirectory("shears-demo-");
     Path output = outDir.resolve("tinyclip-shapes-pruned.onnx");
-    Path report = outDir.resolve("report.json");
-    PruneOptions options = new PruneOptions(0.5, SparsityPattern.unstructured(), "magnitude", "uniform",
+    Path report = outDir.resolve("report.html");
+    PruneOptions options = new PruneOptions(0.5, SparsityPattern.unstructured(), "wanda", "ecoflap",
         null, Map.of(), Mode.SEQUENTIAL, 0);
+    CalibrationConfig calibration = new CalibrationConfig(modelDir.resolve("calib"), null,
+        CalibrationSources.Format.NPY, 128, 16, "auto");
     PrintWriter out = spec.commandLine().getOut();
-    out.println("demo: pruning " + modelDir.resolve("model.onnx") + " at 50% (magnitude, uniform)");
-    PruneReport done = new PruneJob(modelDir.resolve("model.onnx"), output, report,
-        SelectionRules.DEFAULT, options, ExternalDataPolicy.AUTO)
-        .run(common.registry(), common.progress(), m -> {
-          throw new IllegalStateException("the demo's strategies need no calibration");
-        });
+    out.println("demo: pruning " + model + " at 50% (ecoflap + wanda, sequential, 128 calibration samples)");
+    out.flush();
+    PruneReport done = new PruneJob(model, output, report, SelectionRules.DEFAULT, options, ExternalDataPolicy.AUTO)
+        .run(common.registry(), common.progress(), m -> calibration.open(m, common.progress()));
     Summary.print(done, out);
     out.println("report " + report);
+    out.println("next: ./shears eval " + output + " --data " + modelDir.resolve("eval") + " --reference " + model);
     out.flush();
     return ShearsCommand.OK;
   }

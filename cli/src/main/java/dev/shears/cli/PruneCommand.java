@@ -46,11 +46,11 @@ final class PruneCommand implements Callable<Integer> {
       description = "Fraction of prunable weights to remove, in [0, 1). Implied by an N:M --pattern.")
   Double sparsity;
 
-  @Option(names = "--scorer", paramLabel = "NAME", defaultValue = "magnitude",
+  @Option(names = "--scorer", paramLabel = "NAME", defaultValue = "wanda",
       description = "Fine-stage strategy (default: ${DEFAULT-VALUE}; see shears plugins).")
   String scorer;
 
-  @Option(names = "--allocator", paramLabel = "NAME", defaultValue = "uniform",
+  @Option(names = "--allocator", paramLabel = "NAME", defaultValue = "ecoflap",
       description = "Coarse-stage strategy (default: ${DEFAULT-VALUE}; see shears plugins).")
   String allocator;
 

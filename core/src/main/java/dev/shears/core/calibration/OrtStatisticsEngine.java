@@ -300,10 +300,10 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
       TensorSpill next = new TensorSpill();
       try {
         if (cache == null) {
-          runOver(stepGraph, probes, keep, null, next, acc, "Statistics " + shortName(name));
+          runOver(stepGraph, probes, keep, null, next, acc, "Statistics " + name);
         } else {
           try (TensorSpill.Reader reader = cache.reader()) {
-            runOver(stepGraph, probes, keep, reader, next, acc, "Statistics " + shortName(name));
+            runOver(stepGraph, probes, keep, reader, next, acc, "Statistics " + name);
           }
         }
       } catch (RuntimeException e) {
@@ -339,11 +339,6 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
         cache = null;
       }
     }
-  }
-
-  private static String shortName(String block) {
-    int slash = block.lastIndexOf('/', block.lastIndexOf('/') - 1);
-    return slash >= 0 ? block.substring(slash + 1) : block;
   }
 
   private static ValueInfoProto valueInfo(String name, TensorInfo info) {

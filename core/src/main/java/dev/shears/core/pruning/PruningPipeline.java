@@ -120,16 +120,17 @@ public final class PruningPipeline {
         Map<String, Double> decided = timings.time("allocation",
             () -> allocator.allocate(views, options.sparsity()));
         allocation = checkAllocation(options.allocator(), blocks, decided);
+        noteAllocation(allocation, importance);
       }
 
       // Fine stage.
       Map<String, float[]> prunedViews = new HashMap<>();
       Map<String, BitSet> masks = new HashMap<>();
       Set<Evidence> scorerStats = scorer.evidence();
-      try (Progress.Task bar = progress.start("Pruning", inventory.prunable().size())) {
-        if (scorerStats.isEmpty() || options.mode() == Mode.ONE_SHOT) {
-          Map<String, LayerStatistics> stats = scorerStats.isEmpty() ? Map.of()
-              : timings.time("statistics", () -> engine.oneShot(inventory.prunable(), scorerStats));
+      if (scorerStats.isEmpty() || options.mode() == Mode.ONE_SHOT) {
+        Map<String, LayerStatistics> stats = scorerStats.isEmpty() ? Map.of()
+            : timings.time("statistics", () -> engine.oneShot(inventory.prunable(), scorerStats));
+        try (Progress.Task bar = progress.start("Pruning", inventory.prunable().size())) {
           timings.time("scoring and masking", () -> {
             for (PrunableTensor t : inventory.prunable()) {
               pruneOne(model, t, stats.get(t.name()), scorer, target(options, allocation, t), prunedViews, masks);
@@ -137,24 +138,24 @@ public final class PruningPipeline {
             }
             return null;
           });
-        } else {
-          try (StatisticsEngine.SequentialPass pass = engine.sequential(scorerStats)) {
-            for (List<PrunableTensor> block : blocks.values()) {
-              Map<String, LayerStatistics> stats = timings.time("statistics", () -> pass.statistics(block));
-              Map<PrunableTensor, float[]> done = new LinkedHashMap<>();
-              timings.time("scoring and masking", () -> {
-                for (PrunableTensor t : block) {
-                  pruneOne(model, t, stats.get(t.name()), scorer, target(options, allocation, t), prunedViews, masks);
-                  done.put(t, prunedViews.get(t.name()));
-                  bar.step();
-                }
-                return null;
-              });
-              timings.time("statistics", () -> {
-                pass.pruned(done);
-                return null;
-              });
-            }
+        }
+      } else {
+        // one progress bar per block's statistics pass; scoring a block is quick by comparison
+        try (StatisticsEngine.SequentialPass pass = engine.sequential(scorerStats)) {
+          for (List<PrunableTensor> block : blocks.values()) {
+            Map<String, LayerStatistics> stats = timings.time("statistics", () -> pass.statistics(block));
+            Map<PrunableTensor, float[]> done = new LinkedHashMap<>();
+            timings.time("scoring and masking", () -> {
+              for (PrunableTensor t : block) {
+                pruneOne(model, t, stats.get(t.name()), scorer, target(options, allocation, t), prunedViews, masks);
+                done.put(t, prunedViews.get(t.name()));
+              }
+              return null;
+            });
+            timings.time("statistics", () -> {
+              pass.pruned(done);
+              return null;
+            });
           }
         }
       }
@@ -235,6 +236,18 @@ public final class PruningPipeline {
       views.add(new BlockView(e.getKey(), e.getValue().get(0).tower(), layers, imp));
     }
     return views;
+  }
+
+  /** The coarse stage's decision, as a small table on stderr. */
+  private void noteAllocation(Map<String, Double> allocation, Map<String, Double> importance) {
+    StringBuilder sb = new StringBuilder("allocation:");
+    for (Map.Entry<String, Double> e : allocation.entrySet()) {
+      sb.append(String.format(Locale.ROOT, "%n  %-40s sparsity %.4f", e.getKey(), e.getValue()));
+      if (importance != null) {
+        sb.append(String.format(Locale.ROOT, "  importance %.5g", importance.get(e.getKey())));
+      }
+    }
+    progress.note(sb.toString());
   }
 
   private static Map<String, Double> checkAllocation(

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Prunes the bundled tinyclip-shapes model with several strategies and prints zero-shot
+# accuracy on its held-out eval set, one line per run:  NAME  zero-shot  i2t-R@1  t2i-R@1
+#
+#   scripts/accuracy-sweep.sh issue3     # magnitude / wanda / sparsegpt, 50-70% and 2:4, one-shot and sequential
+#   scripts/accuracy-sweep.sh issue4     # uniform / owl / ecoflap (seeds 1-3) + wanda, 50-80%
+#
+# Uses the runnable jar (built by ./shears on first use); outputs go to $OUT (default /tmp/shears-sweep).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+data="$root/testdata/src/main/resources/dev/shears/testdata/tinyclip-shapes"
+out="${OUT:-/tmp/shears-sweep}"
+mkdir -p "$out"
+"$root/shears" --version >/dev/null
+jar="$out/shears.jar"
+cp "$root/cli/target/shears.jar" "$jar"   # a private copy: rebuilds during the sweep do not disturb it
+
+run() {
+  local name=$1; shift
+  java -jar "$jar" prune "$data/model.onnx" -o "$out/$name.onnx" --calib "$data/calib" --quiet \
+      --report "$out/$name.json" "$@" >/dev/null
+  java -jar "$jar" eval "$out/$name.onnx" --data "$data/eval" --model-dir "$data" --json 2>/dev/null \
+    | python3 -c "import json,sys; d=json.load(sys.stdin); r=d['retrieval']; print(f\"$name {d['zeroShot']['accuracy']:.3f} {r['i2tR1']:.3f} {r['t2iR1']:.3f}\")"
+}
+
+case "${1:-issue4}" in
+  issue3)
+    for mode in one-shot sequential; do
+      for s in 0.5 0.6 0.7; do
+        for scorer in magnitude wanda sparsegpt; do
+          run "$scorer-$mode-$s" --scorer "$scorer" --allocator uniform --sparsity "$s" --mode "$mode"
+        done
+      done
+      for scorer in magnitude wanda sparsegpt; do
+        run "$scorer-$mode-2of4" --scorer "$scorer" --allocator uniform --pattern 2:4 --mode "$mode"
+      done
+    done ;;
+  issue4)
+    mode="${MODE:-one-shot}"
+    for s in 0.5 0.6 0.7 0.8; do
+      run "uniform-wanda-$mode-$s" --scorer wanda --allocator uniform --sparsity "$s" --mode "$mode"
+      run "owl-wanda-$mode-$s" --scorer wanda --allocator owl --sparsity "$s" --mode "$mode"
+      for seed in 1 2 3; do
+        run "ecoflap-wanda-$mode-$s-seed$seed" --scorer wanda --allocator ecoflap --sparsity "$s" --mode "$mode" \
+            --seed "$seed" ${ECOFLAP_PARAMS:-}
+      done
+    done ;;
+  *) echo "usage: $0 issue3|issue4" >&2; exit 2 ;;
+esac

@@ -15,6 +15,7 @@ import dev.shears.core.graph.PrunableTensor;
 import dev.shears.core.graph.StatisticsProbes;
 import dev.shears.core.graph.Subgraph;
 import dev.shears.core.onnx.ModelFile;
+import dev.shears.core.onnx.TensorStore;
 import dev.shears.core.onnx.proto.Onnx.GraphProto;
 import dev.shears.core.onnx.proto.Onnx.ModelProto;
 import dev.shears.core.onnx.proto.Onnx.NodeProto;
@@ -55,9 +56,16 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
   private final Set<String> graphInputs = new LinkedHashSet<>();
   private final int opset;
   private final Map<String, Object> diagnostics = new LinkedHashMap<>();
+  private final SessionFactory sessions;
 
   public OrtStatisticsEngine(ModelFile model, CalibrationSource source, int batchSize, Device device,
       Progress progress) {
+    this(model, source, batchSize, device, progress, SessionFactory.INLINE_LIMIT);
+  }
+
+  /** As above, choosing up to how many weight bytes a session's graph carries them inline. */
+  OrtStatisticsEngine(ModelFile model, CalibrationSource source, int batchSize, Device device,
+      Progress progress, long inlineLimit) {
     this.model = model;
     this.source = source;
     this.batchSize = batchSize;
@@ -78,11 +86,12 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
       }
     }
     this.opset = version;
+    this.sessions = new SessionFactory(env, model, device, inlineLimit);
   }
 
   @Override
   public Map<String, LayerStatistics> oneShot(List<PrunableTensor> tensors, Set<Evidence> kinds) {
-    GraphProto graph = inlined(model.proto().getGraph(), Map.of());
+    GraphProto graph = model.proto().getGraph();
     StatisticsProbes probes = new StatisticsProbes(opset);
     for (PrunableTensor t : tensors) {
       probes.add(t, kinds, null);
@@ -92,18 +101,17 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
     List<ValueInfoProto> inputs = graphInputInfos(graph, sub.inputsOf(nodes));
     GraphProto statsGraph = sub.build(nodes, inputs, probes.nodes(), probes.initializers(), probes.outputs());
     StatisticsAccumulator acc = new StatisticsAccumulator();
-    runOver(statsGraph, probes, List.of(), null, null, acc, "Statistics");
+    runOver(statsGraph, null, probes, List.of(), null, null, acc, "Statistics");
     return acc.result();
   }
 
   /** Runs a graph over the calibration set, feeding graph inputs (and cached values), accumulating probes. */
-  private void runOver(GraphProto graph, StatisticsProbes probes, List<String> keep, TensorSpill.Reader cached,
-      TensorSpill spillOut, StatisticsAccumulator acc, String task) {
-    ModelProto variant = model.proto().toBuilder().setGraph(graph).build();
+  private void runOver(GraphProto graph, TensorStore overrides, StatisticsProbes probes, List<String> keep,
+      TensorSpill.Reader cached, TensorSpill spillOut, StatisticsAccumulator acc, String task) {
     Set<String> wantedInputs = new HashSet<>();
     graph.getInputList().forEach(v -> wantedInputs.add(v.getName()));
     int batches = (source.sampleCount() + batchSize - 1) / batchSize;
-    try (OrtSession session = OrtSessions.open(env, variant, device, false);
+    try (SessionFactory.Handle handle = sessions.open(graph, overrides, false);
         CalibrationSource.BatchReader reader = source.open(batchSize);
         Progress.Task bar = progress.start(task, batches)) {
       CalibrationBatch batch;
@@ -124,7 +132,7 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
               }
             }
           }
-          try (OrtSession.Result result = session.run(feeds)) {
+          try (OrtSession.Result result = handle.session.run(feeds)) {
             collect(result, probes, acc);
             if (spillOut != null) {
               List<OnnxTensor> kept = new ArrayList<>();
@@ -171,25 +179,6 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
     return out;
   }
 
-  /**
-   * The graph with every initializer's data inline and the given tensors replaced, so that
-   * a session built from bytes needs no external data files.
-   */
-  private GraphProto inlined(GraphProto graph, Map<String, TensorProto> replaced) {
-    GraphProto.Builder b = graph.toBuilder();
-    for (int i = 0; i < b.getInitializerCount(); i++) {
-      TensorProto t = b.getInitializer(i);
-      TensorProto r = replaced.get(t.getName());
-      if (r != null) {
-        b.setInitializer(i, r);
-      } else if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
-        b.setInitializer(i, t.toBuilder().clearExternalData().clearDataLocation()
-            .setRawData(com.google.protobuf.ByteString.copyFrom(model.rawBytes(t))).build());
-      }
-    }
-    return b.build();
-  }
-
   @Override
   public SequentialPass sequential(Set<Evidence> kinds) {
     return new Sequential(kinds);
@@ -198,8 +187,8 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
   @Override
   public Map<String, Double> blockImportance(Map<String, List<PrunableTensor>> blocks, ZerothOrderSettings settings,
       CalibrationLoss loss, long seed) {
-    ZerothOrderEstimator estimator = new ZerothOrderEstimator(model, inlined(model.proto().getGraph(), Map.of()),
-        graphInputs, device, progress, env);
+    ZerothOrderEstimator estimator = new ZerothOrderEstimator(model, model.proto().getGraph(),
+        graphInputs, sessions, progress, env);
     ZerothOrderEstimator.Result r = estimator.estimate(blocks, settings, loss, source, seed);
     Map<String, Object> zo = new LinkedHashMap<>();
     zo.put("queries", r.queries());
@@ -228,14 +217,14 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
    */
   private final class Sequential implements SequentialPass {
     private final Set<Evidence> kinds;
-    private final Map<String, TensorProto> replaced = new HashMap<>();
+    private final TensorStore pruned = new TensorStore();
     private final Map<Integer, String> nodeBlock = new HashMap<>();
     private TensorSpill cache;
     private GraphProto graph;
 
     Sequential(Set<Evidence> kinds) {
       this.kinds = kinds;
-      this.graph = inlined(model.proto().getGraph(), Map.of());
+      this.graph = model.proto().getGraph();
       for (int i = 0; i < graph.getNodeCount(); i++) {
         BlockNames.Location loc = BlockNames.locate(graph.getNode(i).getName());
         if (loc != null) {
@@ -300,10 +289,10 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
       TensorSpill next = new TensorSpill();
       try {
         if (cache == null) {
-          runOver(stepGraph, probes, keep, null, next, acc, "Statistics " + name);
+          runOver(stepGraph, pruned, probes, keep, null, next, acc, "Statistics " + name);
         } else {
           try (TensorSpill.Reader reader = cache.reader()) {
-            runOver(stepGraph, probes, keep, reader, next, acc, "Statistics " + name);
+            runOver(stepGraph, pruned, probes, keep, reader, next, acc, "Statistics " + name);
           }
         }
       } catch (RuntimeException e) {
@@ -320,16 +309,8 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
     @Override
     public void pruned(Map<PrunableTensor, float[]> weights) {
       for (Map.Entry<PrunableTensor, float[]> e : weights.entrySet()) {
-        replaced.put(e.getKey().name(), WeightCodec.writeView(model, e.getKey(), e.getValue()));
+        pruned.put(e.getKey().name(), WeightCodec.storedBytes(e.getKey(), e.getValue()));
       }
-      GraphProto.Builder b = graph.toBuilder();
-      for (int i = 0; i < b.getInitializerCount(); i++) {
-        TensorProto r = replaced.get(b.getInitializer(i).getName());
-        if (r != null) {
-          b.setInitializer(i, r);
-        }
-      }
-      graph = b.build();
     }
 
     @Override
@@ -338,6 +319,7 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
         cache.close();
         cache = null;
       }
+      pruned.close();
     }
   }
 

@@ -52,7 +52,7 @@ final class ZerothOrderEstimator {
   private final ModelFile model;
   private final GraphProto graph;
   private final Set<String> graphInputs;
-  private final Device device;
+  private final SessionFactory sessions;
   private final Progress progress;
   private final OrtEnvironment env;
 
@@ -67,12 +67,12 @@ final class ZerothOrderEstimator {
   record Result(Map<String, Double> importance, Map<String, Double> tensorScores, long queries,
       double forwardEquivalentsPerQuery) {}
 
-  ZerothOrderEstimator(ModelFile model, GraphProto inlinedGraph, Set<String> graphInputs, Device device,
+  ZerothOrderEstimator(ModelFile model, GraphProto graph, Set<String> graphInputs, SessionFactory sessions,
       Progress progress, OrtEnvironment env) {
     this.model = model;
-    this.graph = inlinedGraph;
+    this.graph = graph;
     this.graphInputs = graphInputs;
-    this.device = device;
+    this.sessions = sessions;
     this.progress = progress;
     this.env = env;
   }
@@ -123,8 +123,8 @@ final class ZerothOrderEstimator {
           continue;
         }
         GraphProto sliceGraph = sliceGraph(s, dense.get(0));
-        ModelProto variant = model.proto().toBuilder().setGraph(sliceGraph).build();
-        try (OrtSession session = OrtSessions.open(env, variant, device, true)) {
+        try (SessionFactory.Handle handle = sessions.open(sliceGraph, null, true)) {
+          OrtSession session = handle.session;
           Map<String, float[]> original = new LinkedHashMap<>();
           Map<String, OnnxTensor> fixed = new LinkedHashMap<>();
           try {
@@ -354,11 +354,11 @@ final class ZerothOrderEstimator {
         g.addOutput(ValueInfoProto.newBuilder().setName(f));
       }
     }
-    ModelProto withFrontier = model.proto().toBuilder().setGraph(g).build();
-    ModelProto plain = model.proto().toBuilder().setGraph(graph).build();
     long plainNanos = 0;
-    try (OrtSession session = OrtSessions.open(env, withFrontier, device, false);
-        OrtSession plainSession = OrtSessions.open(env, plain, device, true)) {
+    try (SessionFactory.Handle withFrontier = sessions.open(g.build(), null, false);
+        SessionFactory.Handle plain = sessions.open(graph, null, true)) {
+      OrtSession session = withFrontier.session;
+      OrtSession plainSession = plain.session;
       for (Map<String, HostTensor> inputs : batches) {
         Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
         try {

@@ -69,7 +69,7 @@ final class ExternalData implements AutoCloseable {
   }
 
   /** The tensor's bytes, little-endian, as a read-only mapped buffer of exactly {@code expected} bytes. */
-  ByteBuffer read(TensorProto t, long expected) throws IOException {
+  synchronized ByteBuffer read(TensorProto t, long expected) throws IOException {
     Location loc = locationOf(t, modelFile);
     Path file = resolve(t.getName(), loc.file());
     FileChannel ch = channels.get(file);

@@ -53,6 +53,18 @@ public final class ModelWriter {
    * @param policy when to use external data
    */
   public static void write(ModelProto model, ModelFile source, Path out, ExternalDataPolicy policy) {
+    write(model, source, null, out, policy);
+  }
+
+  /**
+   * Writes {@code model} with some tensors' values replaced, without ever holding all new
+   * values in memory when the output uses external data: each is copied from the store into
+   * the data file in turn.
+   *
+   * @param replacements new values by tensor name (stored layout and type), or {@code null}
+   */
+  public static void write(ModelProto model, ModelFile source, TensorStore replacements, Path out,
+      ExternalDataPolicy policy) {
     Path dir = out.toAbsolutePath().getParent();
     if (dir == null || !Files.isDirectory(dir)) {
       throw new ShearsException(out + ": the output folder " + dir + " does not exist");
@@ -71,7 +83,8 @@ public final class ModelWriter {
     List<Path> temps = new ArrayList<>();
     try {
       if (!external) {
-        ModelProto inline = anyExternal ? inlineAll(model, source) : model;
+        ModelProto replaced = replacements == null ? model : applyInline(model, source, replacements);
+        ModelProto inline = anyExternal ? inlineAll(replaced, source) : replaced;
         Path tmp = temp(dir, out, temps);
         writeProto(inline, tmp);
         moveIntoPlace(tmp, out);
@@ -79,7 +92,7 @@ public final class ModelWriter {
       }
       String dataName = dataFileName(out, source);
       Path dataTmp = temp(dir, out, temps);
-      ModelProto rewritten = writeExternal(model, source, dataTmp, dataName);
+      ModelProto rewritten = writeExternal(model, source, replacements, dataTmp, dataName);
       Path tmp = temp(dir, out, temps);
       writeProto(rewritten, tmp);
       moveIntoPlace(dataTmp, dir.resolve(dataName));
@@ -163,6 +176,19 @@ public final class ModelWriter {
     }
   }
 
+  private static ModelProto applyInline(ModelProto model, ModelFile source, TensorStore replacements) {
+    ModelProto.Builder b = model.toBuilder();
+    GraphProto.Builder g = b.getGraphBuilder();
+    Path file = source == null ? Path.of("model") : source.path();
+    for (int i = 0; i < g.getInitializerCount(); i++) {
+      ByteBuffer bytes = replacements.get(g.getInitializer(i).getName());
+      if (bytes != null) {
+        g.setInitializer(i, TensorValues.withStoredBytes(file, g.getInitializer(i), bytes));
+      }
+    }
+    return b.build();
+  }
+
   private static ModelProto inlineAll(ModelProto model, ModelFile source) {
     ModelProto.Builder b = model.toBuilder();
     GraphProto.Builder g = b.getGraphBuilder();
@@ -178,8 +204,8 @@ public final class ModelWriter {
   }
 
   /** Writes every large raw tensor to {@code dataFile}, returning the model that points at it. */
-  private static ModelProto writeExternal(
-      ModelProto model, ModelFile source, Path dataFile, String dataName) throws IOException {
+  private static ModelProto writeExternal(ModelProto model, ModelFile source, TensorStore replacements,
+      Path dataFile, String dataName) throws IOException {
     ModelProto.Builder b = model.toBuilder();
     GraphProto.Builder g = b.getGraphBuilder();
     Function<TensorProto, ByteBuffer> bytesOf = t -> ExternalData.isExternal(t)
@@ -190,13 +216,16 @@ public final class ModelWriter {
       ByteBuffer padding = ByteBuffer.allocate(ALIGNMENT);
       for (int i = 0; i < g.getInitializerCount(); i++) {
         TensorProto t = g.getInitializer(i);
+        ByteBuffer replaced = replacements == null ? null : replacements.get(t.getName());
         boolean raw = t.hasRawData() || ExternalData.isExternal(t);
-        if (!raw) {
+        if (!raw && replaced == null) {
           continue;
         }
-        ByteBuffer bytes = bytesOf.apply(t);
+        ByteBuffer bytes = replaced != null ? replaced : bytesOf.apply(t);
         if (bytes.remaining() < EXTERNAL_THRESHOLD) {
-          if (ExternalData.isExternal(t)) {
+          if (replaced != null) {
+            g.setInitializer(i, TensorValues.withStoredBytes(source == null ? dataFile : source.path(), t, bytes));
+          } else if (ExternalData.isExternal(t)) {
             g.setInitializer(i, t.toBuilder().clearExternalData().clearDataLocation()
                 .setRawData(ByteString.copyFrom(bytes)).build());
           }
@@ -212,6 +241,9 @@ public final class ModelWriter {
         offset = aligned + length;
         g.setInitializer(i, t.toBuilder()
             .clearRawData()
+            .clearFloatData()
+            .clearInt32Data()
+            .clearDoubleData()
             .clearExternalData()
             .addExternalData(entry("location", dataName))
             .addExternalData(entry("offset", Long.toString(aligned)))

@@ -98,6 +98,19 @@ public final class TensorValues {
   }
 
   /**
+   * The same tensor with new values given as raw little-endian bytes of its own type, stored
+   * the way the original stored them (see {@link #withValues}).
+   */
+  public static TensorProto withStoredBytes(Path file, TensorProto original, ByteBuffer bytes) {
+    boolean typed = !original.hasRawData() && !ExternalData.isExternal(original);
+    if (typed) {
+      return withValues(original, decodeFloats(file, original, bytes));
+    }
+    return original.toBuilder().clearExternalData().clearDataLocation()
+        .setRawData(ByteString.copyFrom(bytes.duplicate())).build();
+  }
+
+  /**
    * The same tensor with new values, stored the way the original stored them: typed fields
    * stay typed fields; raw and external data become {@code raw_data} (the writer decides
    * again what goes to external data). Every other field is kept.

@@ -46,6 +46,11 @@ public record PruneJob(
     this(input, output, report, rules, options, externalData, TensorStorage.DENSE);
   }
 
+  private static String deviceOf(PruneReport report) {
+    Object engine = report.settings().get("engine");
+    return engine instanceof java.util.Map<?, ?> m && m.get("device") != null ? m.get("device").toString() : null;
+  }
+
   /**
    * Runs the job.
    *
@@ -66,27 +71,30 @@ public record PruneJob(
     long start = System.nanoTime();
     try (ModelFile model = ModelFile.read(input)) {
       Inventory inventory = Inventory.of(model.proto().getGraph(), rules);
-      PruningPipeline.Result result = new PruningPipeline(registry, progress)
-          .run(model, inventory, options, () -> engines.apply(model));
-      long writeStart = System.nanoTime();
-      ModelProto written = result.model();
-      if (storage == TensorStorage.SPARSE) {
-        written = SparseStorage.toSparse(written, model,
-            result.report().tensors().stream().map(TensorReport::name).toList());
-        progress.note(SparseStorage.describeSavings(written));
+      try (PruningPipeline.Result result = new PruningPipeline(registry, progress)
+          .run(model, inventory, options, () -> engines.apply(model))) {
+        long writeStart = System.nanoTime();
+        if (storage == TensorStorage.SPARSE) {
+          ModelProto written = SparseStorage.toSparse(result.toModel(model), model,
+              result.report().tensors().stream().map(TensorReport::name).toList());
+          progress.note(SparseStorage.describeSavings(written));
+          ModelWriter.write(written, model, output, externalData);
+        } else {
+          // streams each pruned tensor from the store: never all new values in memory at once
+          ModelWriter.write(model.proto(), model, result.pruned(), output, externalData);
+        }
+        Object mode = result.report().settings().get("mode");
+        PruneReport done = result.report().withOutput(output.toString())
+            .withEnvironment(RunEnvironment.capture("data-free".equals(mode) ? "none (data-free: no forward passes)"
+                : deviceOf(result.report()), options.seed()));
+        done.settings().put("storage", storage.name().toLowerCase(java.util.Locale.ROOT));
+        done.timingsSeconds().put("write", (System.nanoTime() - writeStart) / 1e9);
+        done.timingsSeconds().put("total", (System.nanoTime() - start) / 1e9);
+        if (report != null) {
+          ReportWriter.write(done, report);
+        }
+        return done;
       }
-      ModelWriter.write(written, model, output, externalData);
-      Object mode = result.report().settings().get("mode");
-      PruneReport done = result.report().withOutput(output.toString())
-          .withEnvironment(RunEnvironment.capture("data-free".equals(mode) ? "none (data-free: no forward passes)"
-              : null, options.seed()));
-      done.settings().put("storage", storage.name().toLowerCase(java.util.Locale.ROOT));
-      done.timingsSeconds().put("write", (System.nanoTime() - writeStart) / 1e9);
-      done.timingsSeconds().put("total", (System.nanoTime() - start) / 1e9);
-      if (report != null) {
-        ReportWriter.write(done, report);
-      }
-      return done;
     }
   }
 }

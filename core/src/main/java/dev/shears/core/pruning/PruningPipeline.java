@@ -17,6 +17,7 @@ import dev.shears.core.graph.Inventory;
 import dev.shears.core.graph.PrunableTensor;
 import dev.shears.core.graph.SkippedTensor;
 import dev.shears.core.onnx.ModelFile;
+import dev.shears.core.onnx.TensorStore;
 import dev.shears.core.onnx.proto.Onnx.GraphProto;
 import dev.shears.core.onnx.proto.Onnx.ModelProto;
 import dev.shears.core.onnx.proto.Onnx.TensorProto;
@@ -54,10 +55,28 @@ public final class PruningPipeline {
   /**
    * The result of a run.
    *
-   * @param model the pruned model (not yet written)
+   * @param pruned the new values of the pruned tensors (stored layout and type), by name
    * @param report what was decided and measured
    */
-  public record Result(ModelProto model, PruneReport report) {}
+  public record Result(TensorStore pruned, PruneReport report) implements AutoCloseable {
+    /** The whole pruned model in memory (for small models, tests and sparse storage). */
+    public ModelProto toModel(ModelFile source) {
+      ModelProto.Builder b = source.proto().toBuilder();
+      GraphProto.Builder g = b.getGraphBuilder();
+      for (int i = 0; i < g.getInitializerCount(); i++) {
+        java.nio.ByteBuffer bytes = pruned.get(g.getInitializer(i).getName());
+        if (bytes != null) {
+          g.setInitializer(i, dev.shears.core.onnx.TensorValues.withStoredBytes(source.path(), g.getInitializer(i), bytes));
+        }
+      }
+      return b.build();
+    }
+
+    @Override
+    public void close() {
+      pruned.close();
+    }
+  }
 
   /**
    * Runs the pipeline.
@@ -98,10 +117,8 @@ public final class PruningPipeline {
         for (String b : blocks.keySet()) {
           allocation.put(b, s);
         }
-        if (!options.allocator().equals("uniform")) {
-          progress.note("note: --pattern " + options.pattern() + " fixes every tensor's sparsity at "
-              + s + "; allocator '" + options.allocator() + "' is not used");
-        }
+        progress.note("note: --pattern " + options.pattern() + " fixes every tensor's sparsity at "
+            + s + "; the allocator is not used");
       } else {
         Set<Evidence> allocStats = EnumSet.noneOf(Evidence.class);
         allocStats.addAll(allocator.evidence());
@@ -123,50 +140,56 @@ public final class PruningPipeline {
         noteAllocation(allocation, importance);
       }
 
-      // Fine stage.
-      Map<String, float[]> prunedViews = new HashMap<>();
-      Map<String, BitSet> masks = new HashMap<>();
+      // Fine stage: each tensor's new values go to the store as soon as they exist.
+      TensorStore store = new TensorStore();
+      Map<String, long[]> counts = new java.util.concurrent.ConcurrentHashMap<>();
       Set<Evidence> scorerStats = scorer.evidence();
-      if (scorerStats.isEmpty() || options.mode() == Mode.ONE_SHOT) {
-        Map<String, LayerStatistics> stats = scorerStats.isEmpty() ? Map.of()
-            : timings.time("statistics", () -> engine.oneShot(inventory.prunable(), scorerStats));
-        try (Progress.Task bar = progress.start("Pruning", inventory.prunable().size())) {
-          timings.time("scoring and masking", () -> {
-            for (PrunableTensor t : inventory.prunable()) {
-              pruneOne(model, t, stats.get(t.name()), scorer, target(options, allocation, t), prunedViews, masks);
-              bar.step();
-            }
-            return null;
-          });
-        }
-      } else {
-        // one progress bar per block's statistics pass; scoring a block is quick by comparison
-        try (StatisticsEngine.SequentialPass pass = engine.sequential(scorerStats)) {
-          for (List<PrunableTensor> block : blocks.values()) {
-            Map<String, LayerStatistics> stats = timings.time("statistics", () -> pass.statistics(block));
-            Map<PrunableTensor, float[]> done = new LinkedHashMap<>();
+      try {
+        if (scorerStats.isEmpty() || options.mode() == Mode.ONE_SHOT) {
+          Map<String, LayerStatistics> stats = scorerStats.isEmpty() ? Map.of()
+              : timings.time("statistics", () -> engine.oneShot(inventory.prunable(), scorerStats));
+          try (Progress.Task bar = progress.start("Pruning", inventory.prunable().size())) {
             timings.time("scoring and masking", () -> {
-              for (PrunableTensor t : block) {
-                pruneOne(model, t, stats.get(t.name()), scorer, target(options, allocation, t), prunedViews, masks);
-                done.put(t, prunedViews.get(t.name()));
-              }
-              return null;
-            });
-            timings.time("statistics", () -> {
-              pass.pruned(done);
+              // tensors are independent: score them on all cores (each scorer is thread-safe)
+              inventory.prunable().parallelStream().forEach(t -> {
+                pruneOne(model, t, stats.get(t.name()), scorer, target(options, allocation, t), store, counts);
+                synchronized (bar) {
+                  bar.step();
+                }
+              });
               return null;
             });
           }
+        } else {
+          // one progress bar per block's statistics pass; scoring a block is quick by comparison
+          try (StatisticsEngine.SequentialPass pass = engine.sequential(scorerStats)) {
+            for (List<PrunableTensor> block : blocks.values()) {
+              Map<String, LayerStatistics> stats = timings.time("statistics", () -> pass.statistics(block));
+              Map<PrunableTensor, float[]> done = new java.util.concurrent.ConcurrentHashMap<>();
+              timings.time("scoring and masking", () -> {
+                block.parallelStream().forEach(t -> done.put(t,
+                    pruneOne(model, t, stats.get(t.name()), scorer, target(options, allocation, t), store, counts)));
+                return null;
+              });
+              Map<PrunableTensor, float[]> ordered = new LinkedHashMap<>();
+              block.forEach(t -> ordered.put(t, done.get(t)));
+              timings.time("statistics", () -> {
+                pass.pruned(ordered);
+                return null;
+              });
+            }
+          }
         }
+        PruneReport report = report(model, inventory, options, allocation, importance, counts, scorer, params,
+            timings);
+        if (engine != null) {
+          report.settings().put("engine", engine.diagnostics());
+        }
+        return new Result(store, report);
+      } catch (RuntimeException | Error e) {
+        store.close();
+        throw e;
       }
-
-      ModelProto out = timings.time("encoding", () -> rebuild(model, inventory, prunedViews));
-      PruneReport report = report(model, inventory, options, allocation, importance, prunedViews, masks,
-          scorer, params, timings);
-      if (engine != null) {
-        report.settings().put("engine", engine.diagnostics());
-      }
-      return new Result(out, report);
     } finally {
       if (engine != null) {
         engine.close();
@@ -202,8 +225,9 @@ public final class PruningPipeline {
     return new LayerTarget(allocation.get(t.block()), o.pattern());
   }
 
-  private static void pruneOne(ModelFile model, PrunableTensor t, LayerStatistics stats, Scorer scorer,
-      LayerTarget target, Map<String, float[]> prunedViews, Map<String, BitSet> masks) {
+  /** Prunes one tensor, stores its new values and counts; returns the new row-major view. */
+  private static float[] pruneOne(ModelFile model, PrunableTensor t, LayerStatistics stats, Scorer scorer,
+      LayerTarget target, TensorStore store, Map<String, long[]> counts) {
     LayerView view = new LayerView(t, () -> WeightCodec.readView(model, t), stats);
     PruneResult result = scorer.prune(view, target);
     long size = t.parameters();
@@ -220,8 +244,15 @@ public final class PruningPipeline {
     for (int i = pruned.nextSetBit(0); i >= 0; i = pruned.nextSetBit(i + 1)) {
       values[i] = 0f;
     }
-    prunedViews.put(t.name(), values);
-    masks.put(t.name(), pruned);
+    long zeros = 0;
+    for (float v : values) {
+      if (v == 0f) {
+        zeros++;
+      }
+    }
+    store.put(t.name(), WeightCodec.storedBytes(t, values));
+    counts.put(t.name(), new long[] {pruned.cardinality(), zeros});
+    return values;
   }
 
   private List<Block> blockViews(ModelFile model, Map<String, List<PrunableTensor>> blocks,
@@ -264,19 +295,6 @@ public final class PruningPipeline {
     return checked;
   }
 
-  private static ModelProto rebuild(ModelFile model, Inventory inv, Map<String, float[]> views) {
-    ModelProto.Builder b = model.proto().toBuilder();
-    GraphProto.Builder g = b.getGraphBuilder();
-    for (PrunableTensor t : inv.prunable()) {
-      float[] v = views.get(t.name());
-      if (v != null) {
-        TensorProto updated = WeightCodec.writeView(model, t, v);
-        g.setInitializer(t.initializer(), updated);
-      }
-    }
-    return b.build();
-  }
-
   static Map<StrategyKind, Map<String, String>> splitParams(Map<String, String> all) {
     Map<StrategyKind, Map<String, String>> split = new LinkedHashMap<>();
     for (StrategyKind k : StrategyKind.values()) {
@@ -301,20 +319,15 @@ public final class PruningPipeline {
   }
 
   private PruneReport report(ModelFile model, Inventory inv, PruneOptions o, Map<String, Double> allocation,
-      Map<String, Double> importance, Map<String, float[]> views, Map<String, BitSet> masks, Scorer scorer,
+      Map<String, Double> importance, Map<String, long[]> counts, Scorer scorer,
       Map<StrategyKind, Map<String, String>> params, Timings timings) {
     List<TensorReport> tensors = new ArrayList<>();
     Map<String, long[]> blockCounts = new LinkedHashMap<>();
     long total = 0;
     long pruned = 0;
     for (PrunableTensor t : inv.prunable()) {
-      long p = masks.get(t.name()).cardinality();
-      long zeros = 0;
-      for (float v : views.get(t.name())) {
-        if (v == 0f) {
-          zeros++;
-        }
-      }
+      long p = counts.get(t.name())[0];
+      long zeros = counts.get(t.name())[1];
       tensors.add(new TensorReport(t.name(), t.block(), t.consumers().stream().map(Consumer::node).toList(),
           t.storedShape(), t.dataType().name().toLowerCase(Locale.ROOT), t.parameters(),
           allocation.get(t.block()), p, (double) p / t.parameters(), zeros));

@@ -30,6 +30,12 @@ public final class WeightCodec {
     return TensorValues.withValues(proto, stored);
   }
 
+  /** New values given in the view, as the bytes the tensor stores (its layout and element type). */
+  public static java.nio.ByteBuffer storedBytes(PrunableTensor t, float[] view) {
+    float[] stored = t.layout() == WeightLayout.OUT_IN ? view : transpose(view, t.rows(), t.columns());
+    return TensorValues.encode(t.dataType(), stored).asReadOnlyByteBuffer();
+  }
+
   /** Transposes a row-major {@code r × c} matrix, in cache-friendly tiles. */
   static float[] transpose(float[] a, int r, int c) {
     float[] out = new float[a.length];

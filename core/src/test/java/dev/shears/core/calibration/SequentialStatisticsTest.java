@@ -55,6 +55,38 @@ class SequentialStatisticsTest {
     }
   }
 
+  /** Past the inline limit, weights reach ONNX Runtime as mapped buffers: same numbers. */
+  @Test
+  void mappedInitializersGiveTheSameStatistics() throws Exception {
+    try (ModelFile model = ModelFile.read(BundledModels.tinyClip().resolve("model.onnx"));
+        OrtStatisticsEngine inline = WandaReferenceTest.calib(24).open(model, Progress.NONE);
+        OrtStatisticsEngine mapped = new OrtStatisticsEngine(model, WandaReferenceTest.calib(24).source(model), 16,
+            Device.CPU, Progress.NONE, 0)) {
+      Inventory inv = Inventory.of(model.proto().getGraph(), SelectionRules.DEFAULT);
+      Set<Evidence> kinds = Set.of(Evidence.ACTIVATION_NORMS);
+      Map<String, LayerStatistics> a = inline.oneShot(inv.prunable(), kinds);
+      Map<String, LayerStatistics> b = mapped.oneShot(inv.prunable(), kinds);
+      Map<String, LayerStatistics> c = new LinkedHashMap<>();
+      try (StatisticsEngine.SequentialPass pass = mapped.sequential(kinds)) {
+        for (List<PrunableTensor> block : inv.blocks().values()) {
+          c.putAll(pass.statistics(block));
+          Map<PrunableTensor, float[]> same = new LinkedHashMap<>();
+          for (PrunableTensor t : block) {
+            same.put(t, WeightCodec.readView(model, t));
+          }
+          pass.pruned(same);
+        }
+      }
+      for (String t : a.keySet()) {
+        for (int j = 0; j < a.get(t).squareSums().length; j++) {
+          double x = a.get(t).squareSums()[j];
+          assertEquals(x, b.get(t).squareSums()[j], 1e-5 * Math.abs(x) + 1e-6, t);
+          assertEquals(x, c.get(t).squareSums()[j], 1e-5 * Math.abs(x) + 1e-6, t);
+        }
+      }
+    }
+  }
+
   @Test
   void prunedEarlierBlocksChangeLaterStatistics() throws Exception {
     try (ModelFile model = ModelFile.read(BundledModels.tinyClip().resolve("model.onnx"));

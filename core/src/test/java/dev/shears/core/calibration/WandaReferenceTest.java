@@ -70,7 +70,7 @@ class WandaReferenceTest {
       long agree = 0;
       long total = 0;
       for (PrunableTensor t : inv.prunable()) {
-        float[] ours = WeightCodecAccess.view(result.model(), model, t);
+        float[] ours = WeightCodecAccess.view(result.toModel(model), model, t);
         float[] theirs = WeightCodec.readView(reference, t);
         for (int i = 0; i < ours.length; i++) {
           if ((ours[i] == 0f) == (theirs[i] == 0f)) {

@@ -1,0 +1,163 @@
+package dev.shears.core.calibration;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtSession;
+import com.google.protobuf.ByteString;
+import dev.shears.core.ShearsException;
+import dev.shears.core.onnx.DataType;
+import dev.shears.core.onnx.ModelFile;
+import dev.shears.core.onnx.TensorShapes;
+import dev.shears.core.onnx.TensorStore;
+import dev.shears.core.onnx.proto.Onnx.GraphProto;
+import dev.shears.core.onnx.proto.Onnx.ModelProto;
+import dev.shears.core.onnx.proto.Onnx.StringStringEntryProto;
+import dev.shears.core.onnx.proto.Onnx.TensorProto;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds ONNX Runtime sessions for the graph variants Shears derives from a model (statistics
+ * graphs, per-block slices), with weights taken from the model file or, once pruned, from a
+ * {@link TensorStore}.
+ *
+ * <p>Small graphs are serialized with their weights inline. Past {@link #INLINE_LIMIT}, the
+ * weights are handed to ONNX Runtime as pre-allocated initializers over the memory-mapped
+ * file instead: nothing is copied onto the Java heap and the graph stays far below
+ * protobuf's 2 GB limit, whatever the model's size. ONNX Runtime cannot constant-fold such
+ * initializers, so those sessions run without graph optimizations.
+ */
+final class SessionFactory {
+  /** Weight bytes up to which a session's graph carries its weights inline. */
+  static final long INLINE_LIMIT = 512L << 20;
+  private static final int SMALL = 1024;
+
+  private final OrtEnvironment env;
+  private final ModelFile model;
+  private final Device device;
+  private final long inlineLimit;
+
+  SessionFactory(OrtEnvironment env, ModelFile model, Device device, long inlineLimit) {
+    this.env = env;
+    this.model = model;
+    this.device = device;
+    this.inlineLimit = inlineLimit;
+  }
+
+  /** A session and everything that must outlive it. */
+  static final class Handle implements AutoCloseable {
+    final OrtSession session;
+    private final OrtSession.SessionOptions options;
+    private final List<OnnxTensor> initializers;
+
+    private Handle(OrtSession session, OrtSession.SessionOptions options, List<OnnxTensor> initializers) {
+      this.session = session;
+      this.options = options;
+      this.initializers = initializers;
+    }
+
+    @Override
+    public void close() {
+      try {
+        session.close();
+      } catch (OrtException e) {
+        throw new ShearsException("cannot close an ONNX Runtime session: " + e.getMessage(), e);
+      } finally {
+        initializers.forEach(OnnxTensor::close);
+        options.close();
+      }
+    }
+  }
+
+  /**
+   * A session over {@code graph} (whose initializers are the model's own tensor protos), with
+   * the values in {@code overrides} replacing the model's where present.
+   */
+  Handle open(GraphProto graph, TensorStore overrides, boolean optimize) {
+    long bytes = 0;
+    for (TensorProto t : graph.getInitializerList()) {
+      bytes += Math.max(0, TensorShapes.byteSize(model.path(), t));
+    }
+    boolean inline = bytes <= inlineLimit;
+    List<OnnxTensor> owned = new ArrayList<>();
+    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+    try {
+      options.setOptimizationLevel(optimize && inline ? OrtSession.SessionOptions.OptLevel.ALL_OPT
+          : OrtSession.SessionOptions.OptLevel.NO_OPT);
+      options.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
+      options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+      if (device.cuda()) {
+        options.addCUDA(device.id());
+      }
+      GraphProto.Builder g = graph.toBuilder();
+      for (int i = 0; i < g.getInitializerCount(); i++) {
+        TensorProto t = g.getInitializer(i);
+        ByteBuffer override = overrides == null ? null : overrides.get(t.getName());
+        boolean external = t.getDataLocation() == TensorProto.DataLocation.EXTERNAL;
+        if (inline) {
+          if (override != null || external) {
+            ByteBuffer data = override != null ? override : model.rawBytes(t);
+            g.setInitializer(i, t.toBuilder().clearExternalData().clearDataLocation().clearFloatData()
+                .clearInt32Data().setRawData(ByteString.copyFrom(data.duplicate())).build());
+          }
+          continue;
+        }
+        long size = TensorShapes.byteSize(model.path(), t);
+        OnnxJavaType type = javaType(t.getDataType());
+        if (size < SMALL || type == null || (override == null && !external && !t.hasRawData())) {
+          if (override != null) {
+            g.setInitializer(i, t.toBuilder().setRawData(ByteString.copyFrom(override.duplicate())).build());
+          }
+          continue;
+        }
+        ByteBuffer data = override != null ? override : model.rawBytes(t);
+        ByteBuffer direct = data.isDirect() ? data.duplicate() : copyDirect(data);
+        long[] dims = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
+        OnnxTensor tensor = OnnxTensor.createTensor(env, direct.order(ByteOrder.nativeOrder()), dims, type);
+        owned.add(tensor);
+        options.addInitializer(t.getName(), tensor);
+        // the graph keeps the declaration; ONNX Runtime takes the values from the options
+        g.setInitializer(i, t.toBuilder().clearRawData().clearExternalData()
+            .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue("shears-provided"))
+            .addExternalData(StringStringEntryProto.newBuilder().setKey("length").setValue(Long.toString(size)))
+            .setDataLocation(TensorProto.DataLocation.EXTERNAL).build());
+      }
+      ModelProto variant = model.proto().toBuilder().setGraph(g).build();
+      OrtSession session = env.createSession(variant.toByteArray(), options);
+      return new Handle(session, options, owned);
+    } catch (OrtException e) {
+      owned.forEach(OnnxTensor::close);
+      options.close();
+      throw new ShearsException("ONNX Runtime cannot load the model: "
+          + String.valueOf(e.getMessage()).replace('\n', ' '), e);
+    }
+  }
+
+  private static ByteBuffer copyDirect(ByteBuffer data) {
+    ByteBuffer direct = ByteBuffer.allocateDirect(data.remaining());
+    direct.put(data.duplicate()).flip();
+    return direct;
+  }
+
+  private static OnnxJavaType javaType(int onnxType) {
+    DataType t = DataType.ofCode(onnxType);
+    if (t == null) {
+      return null;
+    }
+    return switch (t) {
+      case FLOAT -> OnnxJavaType.FLOAT;
+      case FLOAT16 -> OnnxJavaType.FLOAT16;
+      case BFLOAT16 -> OnnxJavaType.BFLOAT16;
+      case DOUBLE -> OnnxJavaType.DOUBLE;
+      case INT64 -> OnnxJavaType.INT64;
+      case INT32 -> OnnxJavaType.INT32;
+      case INT8 -> OnnxJavaType.INT8;
+      case UINT8 -> OnnxJavaType.UINT8;
+    };
+  }
+}

@@ -1,0 +1,89 @@
+package dev.shears.core.onnx;
+
+import dev.shears.core.ShearsException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * New values of tensors, by name, kept in a temporary file rather than on the heap: a
+ * pruned model is produced one tensor at a time, and holding every new tensor in memory
+ * until the end would double the footprint of a multi-gigabyte model. Values are stored
+ * exactly as they go into the model (stored layout and element type, little-endian) and are
+ * read back as memory-mapped, direct buffers.
+ */
+public final class TensorStore implements AutoCloseable {
+  private record Region(long offset, int length) {}
+
+  private final Map<String, Region> index = new LinkedHashMap<>();
+  private Path file;
+  private FileChannel channel;
+  private long end;
+
+  private FileChannel channel() throws IOException {
+    if (channel == null) {
+      file = Files.createTempFile("shears-tensors-", ".tmp");
+      file.toFile().deleteOnExit();
+      channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    }
+    return channel;
+  }
+
+  /** Stores (or replaces) a tensor's bytes. */
+  public synchronized void put(String name, ByteBuffer bytes) {
+    try {
+      FileChannel ch = channel();
+      ByteBuffer b = bytes.duplicate();
+      int length = b.remaining();
+      long offset = end;
+      long pos = offset;
+      while (b.hasRemaining()) {
+        pos += ch.write(b, pos);
+      }
+      end = pos;
+      index.put(name, new Region(offset, length));
+    } catch (IOException e) {
+      throw new ShearsException("cannot store pruned tensor '" + name + "' in a temporary file: " + e.getMessage(), e);
+    }
+  }
+
+  /** The stored bytes, little-endian and read-only, or {@code null} when the tensor is not here. */
+  public synchronized ByteBuffer get(String name) {
+    Region r = index.get(name);
+    if (r == null) {
+      return null;
+    }
+    try {
+      return channel.map(FileChannel.MapMode.READ_ONLY, r.offset(), r.length()).order(ByteOrder.LITTLE_ENDIAN);
+    } catch (IOException e) {
+      throw new ShearsException("cannot read pruned tensor '" + name + "' back: " + e.getMessage(), e);
+    }
+  }
+
+  public synchronized boolean contains(String name) {
+    return index.containsKey(name);
+  }
+
+  public synchronized Set<String> names() {
+    return Set.copyOf(index.keySet());
+  }
+
+  @Override
+  public synchronized void close() {
+    try {
+      if (channel != null) {
+        channel.close();
+        Files.deleteIfExists(file);
+      }
+    } catch (IOException ignored) {
+      // a temporary file: deleteOnExit is the fallback
+    }
+  }
+}

@@ -8,8 +8,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="${1:-/tmp/shears-scale}"; hidden="${2:-2112}"; layers="${3:-6}"
 "$root/shears" --version >/dev/null
-(cd "$root" && mvn -q -B -pl core -am test-compile -DskipTests >/dev/null)
-cp=$(cd "$root/core" && mvn -q dependency:build-classpath -Dmdep.outputFile=/dev/stdout):$root/core/target/classes:$root/core/target/test-classes
+(cd "$root" && mvn -q -B -pl core -am test-compile >/dev/null)
+# the runnable jar carries core and its dependencies; the builder lives in core's test classes
+cp="$root/cli/target/shears.jar:$root/core/target/test-classes"
 rm -rf "$dir"; mkdir -p "$dir"
 java -cp "$cp" dev.shears.core.synthetic.SyntheticClipBuilder "$dir/model" "$hidden" "$layers" fp32 16
 size=$(( $(stat -c %s "$dir/model/model.onnx.data") + $(stat -c %s "$dir/model/model.onnx") ))

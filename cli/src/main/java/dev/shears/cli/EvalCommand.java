@@ -5,7 +5,10 @@ import dev.shears.api.InvalidConfigurationException;
 import dev.shears.core.ShearsException;
 import dev.shears.core.calibration.Device;
 import dev.shears.core.calibration.source.ModelInputEncoder;
+import dev.shears.core.evaluation.EmbeddingFidelity;
 import dev.shears.core.evaluation.EvalDataset;
+import dev.shears.core.calibration.CalibrationSource;
+import dev.shears.core.calibration.source.CalibrationSources;
 import dev.shears.core.evaluation.EvalResult;
 import dev.shears.core.evaluation.Evaluator;
 import dev.shears.core.evaluation.Fidelity;
@@ -73,6 +76,9 @@ final class EvalCommand implements Callable<Integer> {
     if (limit < 0) {
       throw new InvalidConfigurationException("--limit must not be negative, got " + limit);
     }
+    if (!Files.exists(data.resolve("labels.jsonl")) && Files.exists(data.resolve("captions.jsonl"))) {
+      return textFidelity();
+    }
     EvalDataset dataset = EvalDataset.read(data, limit);
     Device dev = Device.select(device, OrtEnvironment.getAvailableProviders(),
         Device.CudaProbe.onnxRuntime(), common.quiet ? s -> { } : System.err::println);
@@ -87,6 +93,34 @@ final class EvalCommand implements Callable<Integer> {
       out.println(ReportWriter.toJson(result));
     } else {
       print(result, out);
+    }
+    out.flush();
+    return ShearsCommand.OK;
+  }
+
+  /**
+   * Unlabelled texts (captions.jsonl with text-only lines): how close MODEL's pooled embeddings
+   * stay to the reference's, sentence by sentence.
+   */
+  private int textFidelity() throws IOException {
+    if (reference == null) {
+      throw new InvalidConfigurationException("--data " + data + " holds unlabelled texts (captions.jsonl): "
+          + "give --reference DENSE to measure fidelity against it");
+    }
+    Device dev = Device.select(device, OrtEnvironment.getAvailableProviders(),
+        Device.CudaProbe.onnxRuntime(), common.quiet ? s -> { } : System.err::println);
+    EmbeddingFidelity.Result r;
+    try (ModelRunner m = ModelRunner.open(model, dev); ModelRunner ref = ModelRunner.open(reference, dev)) {
+      CalibrationSource texts = CalibrationSources.open(data, sideFiles(), CalibrationSources.Format.CAPTIONS,
+          limit, m.inputs());
+      r = EmbeddingFidelity.measure(m, ref, texts, batchSize);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      out.println(ReportWriter.toJson(r));
+    } else {
+      out.printf("model %s against %s on %d texts of %s%n", model, reference, r.sentences(), data);
+      out.printf("  pooled %-20s mean cosine %.6f, min %.6f%n", r.output(), r.meanCosine(), r.minCosine());
     }
     out.flush();
     return ShearsCommand.OK;

@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import com.google.protobuf.ByteString;
 import dev.shears.core.ShearsException;
+import dev.shears.core.onnx.Buffers;
 import dev.shears.core.onnx.DataType;
 import dev.shears.core.onnx.ModelFile;
 import dev.shears.core.onnx.TensorShapes;
@@ -54,11 +55,14 @@ final class SessionFactory {
     final OrtSession session;
     private final OrtSession.SessionOptions options;
     private final List<OnnxTensor> initializers;
+    private final List<ByteBuffer> mapped;
 
-    private Handle(OrtSession session, OrtSession.SessionOptions options, List<OnnxTensor> initializers) {
+    private Handle(OrtSession session, OrtSession.SessionOptions options, List<OnnxTensor> initializers,
+        List<ByteBuffer> mapped) {
       this.session = session;
       this.options = options;
       this.initializers = initializers;
+      this.mapped = mapped;
     }
 
     @Override
@@ -70,6 +74,7 @@ final class SessionFactory {
       } finally {
         initializers.forEach(OnnxTensor::close);
         options.close();
+        mapped.forEach(Buffers::release);
       }
     }
   }
@@ -85,6 +90,7 @@ final class SessionFactory {
     }
     boolean inline = bytes <= inlineLimit;
     List<OnnxTensor> owned = new ArrayList<>();
+    List<ByteBuffer> mapped = new ArrayList<>();
     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
     try {
       options.setOptimizationLevel(optimize && inline ? OrtSession.SessionOptions.OptLevel.ALL_OPT
@@ -93,6 +99,10 @@ final class SessionFactory {
       options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
       if (device.cuda()) {
         options.addCUDA(device.id());
+      }
+      if (!inline) {
+        // prepacking would copy every MatMul weight once more; these weights are mapped to save memory
+        options.addConfigEntry("session.disable_prepacking", "1");
       }
       GraphProto.Builder g = graph.toBuilder();
       for (int i = 0; i < g.getInitializerCount(); i++) {
@@ -116,6 +126,9 @@ final class SessionFactory {
           continue;
         }
         ByteBuffer data = override != null ? override : model.rawBytes(t);
+        if (override != null || external) {
+          mapped.add(data); // mapped for this session alone: unmapped when it closes
+        }
         ByteBuffer direct = data.isDirect() ? data.duplicate() : copyDirect(data);
         long[] dims = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
         OnnxTensor tensor = OnnxTensor.createTensor(env, direct.order(ByteOrder.nativeOrder()), dims, type);
@@ -129,10 +142,11 @@ final class SessionFactory {
       }
       ModelProto variant = model.proto().toBuilder().setGraph(g).build();
       OrtSession session = env.createSession(variant.toByteArray(), options);
-      return new Handle(session, options, owned);
+      return new Handle(session, options, owned, mapped);
     } catch (OrtException e) {
       owned.forEach(OnnxTensor::close);
       options.close();
+      mapped.forEach(Buffers::release);
       throw new ShearsException("ONNX Runtime cannot load the model: "
           + String.valueOf(e.getMessage()).replace('\n', ' '), e);
     }

@@ -96,10 +96,9 @@ final class ExternalData implements AutoCloseable {
       throw new ModelFormatException(modelFile + ": tensor '" + t.getName()
           + "' is larger than 2 GB, which Shears cannot hold in one buffer");
     }
-    return ch.map(FileChannel.MapMode.READ_ONLY, loc.offset(), length)
-        .order(ByteOrder.LITTLE_ENDIAN)
-        .asReadOnlyBuffer()
-        .order(ByteOrder.LITTLE_ENDIAN);
+    // a READ_ONLY mapping is itself read-only; returning it (not a view) lets the caller
+    // release it with Buffers.release as soon as it is done
+    return ch.map(FileChannel.MapMode.READ_ONLY, loc.offset(), length).order(ByteOrder.LITTLE_ENDIAN);
   }
 
   /** The path of an external data file, refused when it would leave the model's folder. */

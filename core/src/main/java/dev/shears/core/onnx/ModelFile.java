@@ -127,7 +127,14 @@ public final class ModelFile implements AutoCloseable {
 
   /** The tensor's values as floats, in stored order (fp16 and bf16 widened). */
   public float[] readFloats(TensorProto tensor) {
-    return TensorValues.decodeFloats(path, tensor, rawBytes(tensor));
+    ByteBuffer bytes = rawBytes(tensor);
+    try {
+      return TensorValues.decodeFloats(path, tensor, bytes);
+    } finally {
+      if (ExternalData.isExternal(tensor)) {
+        Buffers.release(bytes);
+      }
+    }
   }
 
   @Override

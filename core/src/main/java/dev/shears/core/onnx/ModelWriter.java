@@ -239,6 +239,9 @@ public final class ModelWriter {
         long length = bytes.remaining();
         writeFully(ch, bytes.duplicate(), aligned);
         offset = aligned + length;
+        if (replaced != null || ExternalData.isExternal(t)) {
+          Buffers.release(bytes); // mapped just for this copy
+        }
         g.setInitializer(i, t.toBuilder()
             .clearRawData()
             .clearFloatData()

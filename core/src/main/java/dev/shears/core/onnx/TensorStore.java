@@ -54,7 +54,10 @@ public final class TensorStore implements AutoCloseable {
     }
   }
 
-  /** The stored bytes, little-endian and read-only, or {@code null} when the tensor is not here. */
+  /**
+   * The stored bytes, little-endian and read-only, or {@code null} when the tensor is not here.
+   * Each call maps the region anew; the caller may {@link Buffers#release} it when done.
+   */
   public synchronized ByteBuffer get(String name) {
     Region r = index.get(name);
     if (r == null) {

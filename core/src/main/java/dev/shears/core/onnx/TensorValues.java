@@ -74,6 +74,12 @@ public final class TensorValues {
 
   /** Encodes floats as little-endian bytes of the given type. */
   public static ByteString encode(DataType type, float[] values) {
+    // the buffer is fresh and never written again, so it may back the ByteString unchanged
+    return com.google.protobuf.UnsafeByteOperations.unsafeWrap(encodeBuffer(type, values));
+  }
+
+  /** Encodes floats as a little-endian, read-only buffer of the given type. */
+  public static ByteBuffer encodeBuffer(DataType type, float[] values) {
     ByteBuffer b = ByteBuffer.allocate(values.length * type.bytes()).order(ByteOrder.LITTLE_ENDIAN);
     switch (type) {
       case FLOAT -> b.asFloatBuffer().put(values);
@@ -94,7 +100,8 @@ public final class TensorValues {
       }
       default -> throw new IllegalArgumentException("not a float type: " + type);
     }
-    return ByteString.copyFrom(b.array());
+    b.rewind();
+    return b.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
   }
 
   /**

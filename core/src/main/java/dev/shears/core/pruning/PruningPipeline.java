@@ -236,7 +236,8 @@ public final class PruningPipeline {
       throw new ShearsException("scorer returned a mask index " + (pruned.length() - 1)
           + " outside tensor " + t.name() + " of " + size + " weights");
     }
-    float[] values = result.updatedWeights() != null ? result.updatedWeights().clone() : view.weightArray().clone();
+    // the view's array is ours and read for nothing else afterwards: zero it in place
+    float[] values = result.updatedWeights() != null ? result.updatedWeights().clone() : view.weightArray();
     if (values.length != size) {
       throw new ShearsException("scorer returned " + values.length + " updated weights for tensor "
           + t.name() + " of " + size);

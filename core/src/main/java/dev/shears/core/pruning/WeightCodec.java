@@ -33,7 +33,7 @@ public final class WeightCodec {
   /** New values given in the view, as the bytes the tensor stores (its layout and element type). */
   public static java.nio.ByteBuffer storedBytes(PrunableTensor t, float[] view) {
     float[] stored = t.layout() == WeightLayout.OUT_IN ? view : transpose(view, t.rows(), t.columns());
-    return TensorValues.encode(t.dataType(), stored).asReadOnlyByteBuffer();
+    return TensorValues.encodeBuffer(t.dataType(), stored);
   }
 
   /** Transposes a row-major {@code r × c} matrix, in cache-friendly tiles. */

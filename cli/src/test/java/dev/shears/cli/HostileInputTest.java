@@ -161,7 +161,7 @@ class HostileInputTest {
   }
 
   @Test
-  void hugeTypedCountDeclaredInGraphInputIsNotAllocated() throws IOException {
+  void hugeShapeWithoutDataIsNotAllocated() throws IOException {
     // An initializer whose typed data claims a long shape but holds nothing.
     Path f = save(withWeight(t -> t.toBuilder().clearRawData().setDims(0, Integer.MAX_VALUE).build()));
     assertRefused(1, f, "holds 0 values but its shape needs", f.toString(), "--sparsity", "0.5");

@@ -71,12 +71,13 @@ final class ExternalData implements AutoCloseable {
   /** The tensor's bytes, little-endian, as a read-only mapped buffer of exactly {@code expected} bytes. */
   ByteBuffer read(TensorProto t, long expected) throws IOException {
     Location loc = locationOf(t, modelFile);
-    FileChannel ch = check(t, loc, expected);
-    if (expected > Integer.MAX_VALUE) {
+    long length = knownLength(t, loc, expected);
+    FileChannel ch = check(t, loc, length);
+    if (length > Integer.MAX_VALUE) {
       throw new ModelFormatException(modelFile + ": tensor '" + t.getName()
           + "' is larger than 2 GB, which Shears cannot hold in one buffer");
     }
-    return ch.map(FileChannel.MapMode.READ_ONLY, loc.offset(), expected)
+    return ch.map(FileChannel.MapMode.READ_ONLY, loc.offset(), length)
         .order(ByteOrder.LITTLE_ENDIAN)
         .asReadOnlyBuffer()
         .order(ByteOrder.LITTLE_ENDIAN);
@@ -89,9 +90,24 @@ final class ExternalData implements AutoCloseable {
    * even for tensors Shears would only copy.
    */
   void check(TensorProto t) throws IOException {
-    long expected = TensorShapes.byteSize(modelFile, t);
     Location loc = locationOf(t, modelFile);
-    check(t, loc, expected < 0 ? (loc.length() < 0 ? 0 : loc.length()) : expected);
+    check(t, loc, knownLength(t, loc, TensorShapes.byteSize(modelFile, t)));
+  }
+
+  /**
+   * The bytes to read: what the shape and type need, or for a type of unknown width the declared
+   * length, which must then be present.
+   */
+  private long knownLength(TensorProto t, Location loc, long expected) {
+    if (expected >= 0) {
+      return expected;
+    }
+    if (loc.length() < 0) {
+      throw new ModelFormatException(modelFile + ": tensor '" + t.getName() + "' has element type "
+          + DataType.nameOf(t.getDataType()) + ", whose size Shears does not know, and its external "
+          + "data gives no length");
+    }
+    return loc.length();
   }
 
   private FileChannel check(TensorProto t, Location loc, long expected) throws IOException {

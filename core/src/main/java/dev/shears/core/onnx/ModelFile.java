@@ -139,7 +139,7 @@ public final class ModelFile implements AutoCloseable {
     if (!tensor.hasRawData()) {
       return null;
     }
-    if (tensor.getRawData().size() != expected) {
+    if (expected >= 0 && tensor.getRawData().size() != expected) {
       throw new ModelFormatException(path + ": tensor '" + tensor.getName() + "' has "
           + tensor.getRawData().size() + " bytes of data but its shape and type need " + expected);
     }

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code -Dshears.writeSeeds=true}) and that the model seeds are valid, so that fuzzing starts
  * from inputs that reach past the parser.
  */
-class FuzzSeeds {
+class FuzzSeedsTest {
   static final Path RESOURCES = Path.of("src/test/resources/dev/shears/core/fuzz");
 
   @TempDir Path tmp;

@@ -71,14 +71,60 @@ final class ExternalData implements AutoCloseable {
   /** The tensor's bytes, little-endian, as a read-only mapped buffer of exactly {@code expected} bytes. */
   synchronized ByteBuffer read(TensorProto t, long expected) throws IOException {
     Location loc = locationOf(t, modelFile);
+    long length = knownLength(t, loc, expected);
+    FileChannel ch = check(t, loc, length);
+    if (length > Integer.MAX_VALUE) {
+      throw new ModelFormatException(modelFile + ": tensor '" + t.getName()
+          + "' is larger than 2 GB, which Shears cannot hold in one buffer");
+    }
+    // a READ_ONLY mapping is itself read-only; returning it (not a view) lets the caller
+    // release it with Buffers.release as soon as it is done
+    return ch.map(FileChannel.MapMode.READ_ONLY, loc.offset(), length).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /**
+   * Checks a tensor's external data without reading it: the location stays inside the model's
+   * folder, the file exists and holds the whole byte range, and the length fits the shape.
+   * Called for every external tensor when the model is opened, so that a bad location is refused
+   * even for tensors Shears would only copy.
+   */
+  void check(TensorProto t) throws IOException {
+    Location loc = locationOf(t, modelFile);
+    check(t, loc, knownLength(t, loc, TensorShapes.byteSize(modelFile, t)));
+  }
+
+  /**
+   * The bytes to read: what the shape and type need, or for a type of unknown width the declared
+   * length, which must then be present.
+   */
+  private long knownLength(TensorProto t, Location loc, long expected) {
+    if (expected >= 0) {
+      return expected;
+    }
+    if (loc.length() < 0) {
+      throw new ModelFormatException(modelFile + ": tensor '" + t.getName() + "' has element type "
+          + DataType.nameOf(t.getDataType()) + ", whose size Shears does not know, and its external "
+          + "data gives no length");
+    }
+    return loc.length();
+  }
+
+  private FileChannel check(TensorProto t, Location loc, long expected) throws IOException {
     Path file = resolve(t.getName(), loc.file());
     FileChannel ch = channels.get(file);
     if (ch == null) {
+      if (Files.isDirectory(file)) {
+        throw new ModelFormatException(modelFile + ": external data location '" + loc.file()
+            + "' of tensor '" + t.getName() + "' is a folder");
+      }
       try {
         ch = FileChannel.open(file, StandardOpenOption.READ);
       } catch (NoSuchFileException e) {
         throw new ModelFormatException(modelFile + ": external data file '" + loc.file()
             + "' of tensor '" + t.getName() + "' does not exist");
+      } catch (java.nio.file.AccessDeniedException e) {
+        throw new ModelFormatException(modelFile + ": external data file '" + loc.file()
+            + "' of tensor '" + t.getName() + "': permission denied");
       }
       channels.put(file, ch);
     }
@@ -87,18 +133,12 @@ final class ExternalData implements AutoCloseable {
       throw new ModelFormatException(modelFile + ": tensor '" + t.getName() + "' declares "
           + length + " bytes of external data but its shape needs " + expected);
     }
-    if (loc.offset() + length > ch.size()) {
+    if (loc.offset() > ch.size() || length > ch.size() - loc.offset()) {
       throw new ModelFormatException(modelFile + ": tensor '" + t.getName() + "' reads bytes "
           + loc.offset() + ".." + (loc.offset() + length) + " of '" + loc.file()
           + "', which has only " + ch.size());
     }
-    if (length > Integer.MAX_VALUE) {
-      throw new ModelFormatException(modelFile + ": tensor '" + t.getName()
-          + "' is larger than 2 GB, which Shears cannot hold in one buffer");
-    }
-    // a READ_ONLY mapping is itself read-only; returning it (not a view) lets the caller
-    // release it with Buffers.release as soon as it is done
-    return ch.map(FileChannel.MapMode.READ_ONLY, loc.offset(), length).order(ByteOrder.LITTLE_ENDIAN);
+    return ch;
   }
 
   /** The path of an external data file, refused when it would leave the model's folder. */

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 
 /**
  * An ONNX model as read from disk: the parsed protobuf, losslessly (fields this schema does
@@ -63,8 +64,28 @@ public final class ModelFile implements AutoCloseable {
       throw new ModelFormatException(path + ": cannot read: " + e.getMessage(), e);
     }
     ModelProto proto = parse(path, bytes);
-    ModelFile model = new ModelFile(path, proto);
     ModelValidator.validate(path, proto);
+    ModelFile model = new ModelFile(path, proto);
+    try {
+      for (TensorProto t : proto.getGraph().getInitializerList()) {
+        if (ExternalData.isExternal(t)) {
+          model.external.check(t);
+        }
+      }
+      for (var s : proto.getGraph().getSparseInitializerList()) {
+        for (TensorProto t : List.of(s.getValues(), s.getIndices())) {
+          if (ExternalData.isExternal(t)) {
+            model.external.check(t);
+          }
+        }
+      }
+    } catch (IOException e) {
+      model.close();
+      throw new ModelFormatException(path + ": cannot read external data: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
     return model;
   }
 
@@ -118,7 +139,7 @@ public final class ModelFile implements AutoCloseable {
     if (!tensor.hasRawData()) {
       return null;
     }
-    if (tensor.getRawData().size() != expected) {
+    if (expected >= 0 && tensor.getRawData().size() != expected) {
       throw new ModelFormatException(path + ": tensor '" + tensor.getName() + "' has "
           + tensor.getRawData().size() + " bytes of data but its shape and type need " + expected);
     }

@@ -32,10 +32,12 @@ final class ModelValidator {
       defined.add(v.getName());
     }
     for (TensorProto t : g.getInitializerList()) {
-      TensorShapes.elementCount(file, t);
+      checkData(file, t);
       defined.add(t.getName());
     }
     for (var s : g.getSparseInitializerList()) {
+      checkData(file, s.getValues());
+      checkData(file, s.getIndices());
       defined.add(s.getValues().getName());
     }
     Map<String, String> producer = new HashMap<>();
@@ -63,6 +65,44 @@ final class ModelValidator {
       if (!defined.contains(v.getName())) {
         throw new ModelFormatException(file + ": graph output '" + v.getName() + "' is never produced");
       }
+    }
+  }
+
+  /**
+   * Checks that a tensor's stored values agree with its shape and type, so that nothing later
+   * trusts a shape the data does not back (huge declared dims, a truncated {@code raw_data}).
+   * External data is checked by {@link ExternalData#check} when the model is opened.
+   */
+  static void checkData(Path file, TensorProto t) {
+    long count = TensorShapes.elementCount(file, t);
+    if (ExternalData.isExternal(t)) {
+      return;
+    }
+    DataType type = DataType.ofCode(t.getDataType());
+    if (t.hasRawData()) {
+      long expected = TensorShapes.byteSize(file, t);
+      if (expected >= 0 && t.getRawData().size() != expected) {
+        throw new ModelFormatException(file + ": tensor '" + t.getName() + "' has "
+            + t.getRawData().size() + " bytes of data but its shape and type need " + expected);
+      }
+      return;
+    }
+    long have;
+    switch (t.getDataType()) {
+      case 1 -> have = t.getFloatDataCount(); // FLOAT
+      case 11 -> have = t.getDoubleDataCount(); // DOUBLE
+      case 7 -> have = t.getInt64DataCount(); // INT64
+      case 8 -> have = t.getStringDataCount(); // STRING
+      case 12, 13 -> have = t.getUint64DataCount(); // UINT32, UINT64
+      case 2, 3, 4, 5, 6, 9, 10, 16 -> have = t.getInt32DataCount(); // 8/16/32-bit ints, bool, halves
+      default -> {
+        return; // complex, float8, 4-bit: packed differently; Shears only copies them
+      }
+    }
+    if (have != count) {
+      throw new ModelFormatException(file + ": tensor '" + t.getName() + "' holds " + have
+          + " values but its shape needs " + count
+          + (type == null ? "" : " (" + DataType.nameOf(t.getDataType()) + ")"));
     }
   }
 }

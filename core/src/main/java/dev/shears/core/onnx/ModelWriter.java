@@ -80,42 +80,119 @@ public final class ModelWriter {
       throw new ShearsException(out + ": the model needs about " + (size >> 20)
           + " MiB, past protobuf's 2 GB limit; write it with external data");
     }
-    List<Path> temps = new ArrayList<>();
+    removeLeftovers(dir, out);
+    List<Temp> temps = new ArrayList<>();
     try {
       if (!external) {
         ModelProto replaced = replacements == null ? model : applyInline(model, source, replacements);
         ModelProto inline = anyExternal ? inlineAll(replaced, source) : replaced;
-        Path tmp = temp(dir, out, temps);
+        Temp tmp = temp(dir, out, temps);
         writeProto(inline, tmp);
-        moveIntoPlace(tmp, out);
+        moveIntoPlace(tmp.path(), out);
         return;
       }
       String dataName = dataFileName(out, source);
-      Path dataTmp = temp(dir, out, temps);
-      ModelProto rewritten = writeExternal(model, source, replacements, dataTmp, dataName);
-      Path tmp = temp(dir, out, temps);
+      Temp dataTmp = temp(dir, out, temps);
+      ModelProto rewritten = writeExternal(model, source, replacements, dataTmp.channel(), dataName);
+      Temp tmp = temp(dir, out, temps);
       writeProto(rewritten, tmp);
-      moveIntoPlace(dataTmp, dir.resolve(dataName));
-      moveIntoPlace(tmp, out);
+      moveIntoPlace(dataTmp.path(), dir.resolve(dataName));
+      moveIntoPlace(tmp.path(), out);
       removeStaleData(out, source, dataName);
     } catch (IOException e) {
-      String why = e.getMessage() != null && e.getMessage().contains("No space left")
-          ? "the disk is full" : e.toString();
-      throw new ShearsException(out + ": cannot write the model (" + why + "); nothing was changed", e);
+      throw new ShearsException(out + ": cannot write the model (" + describe(e) + "); nothing was changed", e);
     } finally {
-      for (Path t : temps) {
-        try {
-          Files.deleteIfExists(t);
-        } catch (IOException ignored) {
-          // best effort: a leftover temp file is recognisable by its suffix
-        }
+      for (Temp t : temps) {
+        t.discard();
       }
     }
   }
 
-  private static Path temp(Path dir, Path out, List<Path> temps) throws IOException {
-    Path t = Files.createTempFile(dir, "." + out.getFileName() + ".", TEMP_SUFFIX);
-    temps.add(t);
+  /** An I/O error in a few words; a full disk by name. */
+  static String describe(IOException e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      String m = c.getMessage();
+      if (m != null && (m.contains("No space left") || m.contains("Disk quota exceeded"))) {
+        return "the disk is full";
+      }
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName()
+        : e.getClass().getSimpleName() + ": " + e.getMessage().replace('\n', ' ');
+  }
+
+  /**
+   * A temporary file being written, open and locked by this process. The lock tells a later run
+   * that the file is in use (a run killed with SIGKILL loses its locks, and its leftovers become
+   * removable); every write goes through the one channel, since on POSIX systems closing any other
+   * descriptor of the file would drop the lock.
+   */
+  private record Temp(Path path, FileChannel channel) {
+    void discard() {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // closing a file we are about to delete
+      }
+      try {
+        Files.deleteIfExists(path);
+      } catch (IOException ignored) {
+        // best effort: a leftover temp file is recognisable by its suffix and removed next time
+      } finally {
+        LIVE.remove(path);
+      }
+    }
+  }
+
+  /** Temporary files this JVM is writing; locks do not tell threads of one process apart. */
+  private static final Set<Path> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * Removes temporary files that an earlier, killed run left for the same output: those named
+   * {@code .<out>.*.shears-tmp} that no process holds a lock on. Files of other outputs, and files
+   * a running process is still writing, are left alone.
+   */
+  static void removeLeftovers(Path dir, Path out) {
+    String prefix = "." + out.getFileName() + ".";
+    try (var files = Files.newDirectoryStream(dir, f -> {
+      String n = f.getFileName().toString();
+      return n.startsWith(prefix) && n.endsWith(TEMP_SUFFIX);
+    })) {
+      for (Path f : files) {
+        Path abs = f.toAbsolutePath().normalize();
+        if (LIVE.contains(abs) || !Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          continue;
+        }
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          java.nio.channels.FileLock lock = ch.tryLock();
+          if (lock != null) {
+            Files.deleteIfExists(f);
+          }
+        } catch (IOException | java.nio.channels.OverlappingFileLockException ignored) {
+          // in use, or not ours to remove: leave it
+        }
+      }
+    } catch (IOException ignored) {
+      // listing failed: leftovers stay, and are still recognisable by their suffix
+    }
+  }
+
+  private static Temp temp(Path dir, Path out, List<Temp> temps) throws IOException {
+    Path t = Files.createTempFile(dir, "." + out.getFileName() + ".", TEMP_SUFFIX).toAbsolutePath().normalize();
+    LIVE.add(t);
+    FileChannel ch = null;
+    try {
+      ch = FileChannel.open(t, StandardOpenOption.WRITE);
+      ch.lock();
+    } catch (IOException | RuntimeException e) {
+      if (ch != null) {
+        ch.close();
+      }
+      LIVE.remove(t);
+      Files.deleteIfExists(t);
+      throw e;
+    }
+    Temp temp = new Temp(t, ch);
+    temps.add(temp);
     // createTempFile makes owner-only files; a model should get the permissions of the file
     // it replaces, or the usual rw-r--r--.
     Set<PosixFilePermission> perms = PosixFilePermissions.fromString("rw-r--r--");
@@ -127,7 +204,7 @@ public final class ModelWriter {
     } catch (UnsupportedOperationException e) {
       // not a POSIX file system: keep the defaults
     }
-    return t;
+    return temp;
   }
 
   private static boolean hasExternal(GraphProto g) {
@@ -153,19 +230,14 @@ public final class ModelWriter {
     return total + (1 << 20);
   }
 
-  private static void writeProto(ModelProto model, Path file) throws IOException {
-    try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
-      CodedOutputStream cos = CodedOutputStream.newInstance(os, 1 << 16);
-      model.writeTo(cos);
-      cos.flush();
-    }
-    sync(file);
-  }
-
-  private static void sync(Path file) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-      ch.force(true);
-    }
+  private static void writeProto(ModelProto model, Temp file) throws IOException {
+    // Not closed: closing the stream would close the locked channel (Temp.discard does).
+    OutputStream os = new BufferedOutputStream(Channels.newOutputStream(file.channel()), 1 << 16);
+    CodedOutputStream cos = CodedOutputStream.newInstance(os, 1 << 16);
+    model.writeTo(cos);
+    cos.flush();
+    os.flush();
+    file.channel().force(true);
   }
 
   private static void moveIntoPlace(Path tmp, Path target) throws IOException {
@@ -205,13 +277,13 @@ public final class ModelWriter {
 
   /** Writes every large raw tensor to {@code dataFile}, returning the model that points at it. */
   private static ModelProto writeExternal(ModelProto model, ModelFile source, TensorStore replacements,
-      Path dataFile, String dataName) throws IOException {
+      FileChannel ch, String dataName) throws IOException {
     ModelProto.Builder b = model.toBuilder();
     GraphProto.Builder g = b.getGraphBuilder();
     Function<TensorProto, ByteBuffer> bytesOf = t -> ExternalData.isExternal(t)
         ? source.rawBytes(t)
         : t.getRawData().asReadOnlyByteBuffer();
-    try (FileChannel ch = FileChannel.open(dataFile, StandardOpenOption.WRITE)) {
+    {
       long offset = 0;
       ByteBuffer padding = ByteBuffer.allocate(ALIGNMENT);
       for (int i = 0; i < g.getInitializerCount(); i++) {
@@ -224,7 +296,7 @@ public final class ModelWriter {
         ByteBuffer bytes = replaced != null ? replaced : bytesOf.apply(t);
         if (bytes.remaining() < EXTERNAL_THRESHOLD) {
           if (replaced != null) {
-            g.setInitializer(i, TensorValues.withStoredBytes(source == null ? dataFile : source.path(), t, bytes));
+            g.setInitializer(i, TensorValues.withStoredBytes(source == null ? Path.of(dataName) : source.path(), t, bytes));
           } else if (ExternalData.isExternal(t)) {
             g.setInitializer(i, t.toBuilder().clearExternalData().clearDataLocation()
                 .setRawData(ByteString.copyFrom(bytes)).build());

@@ -189,7 +189,10 @@ public final class SparseStorage {
     }
     long count = 1;
     for (long d : s.getDimsList()) {
-      count *= d;
+      if (d < 0) {
+        throw new ModelFormatException(file + ": sparse initializer '" + name + "' has a negative dimension " + d);
+      }
+      count = d == 0 ? 0 : (count > (Integer.MAX_VALUE - 8) / d ? Integer.MAX_VALUE : count * d);
     }
     int size = type.bytes();
     if (count * size > Integer.MAX_VALUE - 8) {
@@ -197,20 +200,31 @@ public final class SparseStorage {
     }
     long[] idx = longs(ix, file, name);
     ByteBuffer values = valueBytes(v, type, file, name);
-    if (values.remaining() != (long) idx.length * size) {
-      throw new ModelFormatException(file + ": sparse initializer '" + name + "' has " + idx.length
-          + " indices but " + values.remaining() / size + " values");
-    }
     int rank = s.getDimsCount();
     boolean coordinates = ix.getDimsCount() == 2;
-    int nnz = coordinates ? (int) ix.getDims(0) : idx.length;
+    if (ix.getDimsCount() > 2
+        || coordinates && (ix.getDims(1) != rank || rank == 0 || idx.length % rank != 0
+            || ix.getDims(0) != idx.length / rank)) {
+      throw new ModelFormatException(file + ": sparse initializer '" + name + "' has indices of shape "
+          + ix.getDimsList() + " that do not fit its rank " + rank + " and " + idx.length + " index values");
+    }
+    int nnz = coordinates ? idx.length / rank : idx.length;
+    if (values.remaining() != (long) nnz * size) {
+      throw new ModelFormatException(file + ": sparse initializer '" + name + "' has " + nnz
+          + " indices but " + values.remaining() / size + " values");
+    }
     byte[] out = new byte[(int) (count * size)];
     for (int i = 0; i < nnz; i++) {
       long at;
       if (coordinates) {
         at = 0;
         for (int a = 0; a < rank; a++) {
-          at = at * s.getDims(a) + idx[i * rank + a];
+          long c = idx[i * rank + a];
+          if (c < 0 || c >= s.getDims(a)) {
+            throw new ModelFormatException(file + ": sparse initializer '" + name + "' has coordinate "
+                + c + " outside dimension " + a + " of size " + s.getDims(a));
+          }
+          at = at * s.getDims(a) + c;
         }
       } else {
         at = idx[i];

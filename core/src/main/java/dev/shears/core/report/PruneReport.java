@@ -34,6 +34,31 @@ public record PruneReport(
     Map<String, Object> environment,
     Map<String, Fidelity.OutputFidelity> fidelity) {
 
+  /** Keys of a skipped entry, in the order the report lists them. */
+  private static final List<String> SKIPPED_KEYS = List.of("name", "node", "reason");
+
+  public PruneReport {
+    if (skipped != null) {
+      skipped = skipped.stream().map(PruneReport::ordered).toList();
+    }
+  }
+
+  /**
+   * A skipped entry with its keys in a fixed order (name, node, reason, then any others sorted),
+   * so that the report is the same on every run: {@code Map.of} iterates in an order that changes
+   * from one JVM to the next.
+   */
+  private static Map<String, String> ordered(Map<String, String> entry) {
+    Map<String, String> m = new java.util.LinkedHashMap<>();
+    for (String k : SKIPPED_KEYS) {
+      if (entry.containsKey(k)) {
+        m.put(k, entry.get(k));
+      }
+    }
+    new java.util.TreeMap<>(entry).forEach(m::putIfAbsent);
+    return java.util.Collections.unmodifiableMap(m);
+  }
+
   /** A report without environment and fidelity (the pipeline's view). */
   public PruneReport(String tool, String input, String output, Map<String, Object> settings,
       Totals totals, List<BlockReport> blocks, List<TensorReport> tensors,

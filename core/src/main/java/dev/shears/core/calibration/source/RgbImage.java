@@ -5,7 +5,10 @@ import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Iterator;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * An 8-bit RGB image as three row-major planes, what Pillow's {@code convert("RGB")} gives.
@@ -23,6 +26,7 @@ record RgbImage(int width, int height, int[][] planes) {
    * @param where the file and line to name in an error, e.g. {@code captions.jsonl:7}
    */
   static RgbImage read(Path file, String where) {
+    checkSize(file, where);
     BufferedImage img;
     try {
       img = ImageIO.read(file.toFile());
@@ -36,6 +40,43 @@ record RgbImage(int width, int height, int[][] planes) {
           where + ": " + file + " is not an image format this JVM can read (PNG, JPEG, BMP, GIF)");
     }
     return of(img);
+  }
+
+  /** Images larger than this are refused before decoding (8192 x 8192). */
+  static final long MAX_PIXELS = 1L << 26;
+
+  /**
+   * Reads the declared size from the image header, without decoding the pixels, and refuses
+   * images whose pixels would not fit in memory: a header is easy to forge.
+   */
+  private static void checkSize(Path file, String where) {
+    try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+      if (in == null) {
+        return; // reported by ImageIO.read
+      }
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        return; // not an image format: reported by ImageIO.read
+      }
+      ImageReader r = readers.next();
+      try {
+        r.setInput(in, true, true);
+        long w = r.getWidth(0);
+        long h = r.getHeight(0);
+        if (w <= 0 || h <= 0 || w * h > MAX_PIXELS) {
+          throw new CalibrationDataException(where + ": image " + file + " is " + w + " x " + h
+              + " pixels; at most " + MAX_PIXELS + " pixels are accepted");
+        }
+      } finally {
+        r.dispose();
+      }
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof CalibrationDataException c) {
+        throw c;
+      }
+      throw new CalibrationDataException(
+          where + ": cannot decode image " + file + " (" + oneLine(e) + ")", e);
+    }
   }
 
   /** Converts a decoded image to RGB planes. */

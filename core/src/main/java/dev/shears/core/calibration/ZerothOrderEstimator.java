@@ -134,35 +134,67 @@ final class ZerothOrderEstimator {
               original.put(t.name(), w);
               fixed.put(t.name(), weightTensor(t, w));
             }
-            for (PrunableTensor t : s.tensors()) {
-              double score = 0;
-              float[] w = original.get(t.name());
-              float[] plus = new float[w.length];
-              float[] minus = new float[w.length];
-              for (int b = 0; b < dense.size(); b++) {
-                DenseBatch batch = dense.get(b);
-                for (int k = 0; k < settings.perturbations(); k++) {
-                  SplittableRandom rng = new SplittableRandom(mix(seed, tensorIndex, b, k));
-                  float eps = (float) settings.eps();
-                  for (int i = 0; i < w.length; i++) {
-                    float step = eps * (float) rng.nextGaussian();
-                    // always from the original values, never by undoing a step
-                    plus[i] = w[i] + step;
-                    minus[i] = w[i] - step;
+            double[] scores = new double[s.tensors().size()];
+            float[] plus = null;
+            float[] minus = null;
+            // batch-major: a batch's upstream values become ONNX Runtime tensors once and serve
+            // every query on it; each tensor's score still sums its batches in order
+            for (int b = 0; b < dense.size(); b++) {
+              DenseBatch batch = dense.get(b);
+              Map<String, OnnxTensor> feeds = new LinkedHashMap<>(fixed);
+              List<OnnxTensor> owned = new ArrayList<>();
+              try {
+                Set<String> wanted = session.getInputNames();
+                for (String f : s.frontier()) {
+                  if (wanted.contains(f) && !feeds.containsKey(f)) {
+                    OnnxTensor v = batch.frontier().get(f).toOnnx(env);
+                    owned.add(v);
+                    feeds.put(f, v);
                   }
-                  long start = System.nanoTime();
-                  double lossPlus = query(session, s, t, plus, fixed, batch, loss);
-                  double lossMinus = query(session, s, t, minus, fixed, batch, loss);
-                  queryNanos += System.nanoTime() - start;
-                  queries += 2;
-                  score += Math.abs(lossPlus - lossMinus) / (2 * settings.eps()) / settings.perturbations();
-                  bar.step();
                 }
+                for (Map.Entry<String, HostTensor> e : batch.inputs().entrySet()) {
+                  if (wanted.contains(e.getKey()) && !feeds.containsKey(e.getKey())) {
+                    OnnxTensor v = OrtTensors.of(env, e.getValue());
+                    owned.add(v);
+                    feeds.put(e.getKey(), v);
+                  }
+                }
+                for (int ti = 0; ti < s.tensors().size(); ti++) {
+                  PrunableTensor t = s.tensors().get(ti);
+                  float[] w = original.get(t.name());
+                  if (plus == null || plus.length < w.length) {
+                    plus = new float[w.length];
+                    minus = new float[w.length];
+                  }
+                  float[] p = w.length == plus.length ? plus : new float[w.length];
+                  float[] m = w.length == minus.length ? minus : new float[w.length];
+                  for (int k = 0; k < settings.perturbations(); k++) {
+                    SplittableRandom rng = new SplittableRandom(mix(seed, tensorIndex + ti, b, k));
+                    float eps = (float) settings.eps();
+                    for (int i = 0; i < w.length; i++) {
+                      float step = eps * (float) rng.nextGaussian();
+                      // always from the original values, never by undoing a step
+                      p[i] = w[i] + step;
+                      m[i] = w[i] - step;
+                    }
+                    long start = System.nanoTime();
+                    double lossPlus = query(session, s, t, p, feeds, batch, loss);
+                    double lossMinus = query(session, s, t, m, feeds, batch, loss);
+                    queryNanos += System.nanoTime() - start;
+                    queries += 2;
+                    scores[ti] += Math.abs(lossPlus - lossMinus) / (2 * settings.eps()) / settings.perturbations();
+                    bar.step();
+                  }
+                }
+              } finally {
+                owned.forEach(OnnxTensor::close);
               }
-              tensorScores.put(t.name(), score);
-              blockScore += score;
-              tensorIndex++;
             }
+            for (int ti = 0; ti < s.tensors().size(); ti++) {
+              tensorScores.put(s.tensors().get(ti).name(), scores[ti]);
+              blockScore += scores[ti];
+            }
+            tensorIndex += s.tensors().size();
           } finally {
             fixed.values().forEach(OnnxTensor::close);
           }
@@ -186,32 +218,11 @@ final class ZerothOrderEstimator {
     return h;
   }
 
-  private double query(OrtSession session, Slice s, PrunableTensor t, float[] weights, Map<String, OnnxTensor> fixed,
+  private double query(OrtSession session, Slice s, PrunableTensor t, float[] weights, Map<String, OnnxTensor> feeds,
       DenseBatch batch, CalibrationLoss loss) throws OrtException {
-    Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
-    List<OnnxTensor> owned = new ArrayList<>();
-    try {
-      for (Map.Entry<String, OnnxTensor> e : fixed.entrySet()) {
-        feeds.put(e.getKey(), e.getValue());
-      }
-      OnnxTensor perturbed = weightTensor(t, weights);
-      owned.add(perturbed);
+    OnnxTensor original = feeds.get(t.name());
+    try (OnnxTensor perturbed = weightTensor(t, weights)) {
       feeds.put(t.name(), perturbed);
-      Set<String> wanted = session.getInputNames();
-      for (String f : s.frontier()) {
-        if (wanted.contains(f) && !feeds.containsKey(f)) {
-          OnnxTensor v = batch.frontier().get(f).toOnnx(env);
-          owned.add(v);
-          feeds.put(f, v);
-        }
-      }
-      for (Map.Entry<String, HostTensor> e : batch.inputs().entrySet()) {
-        if (wanted.contains(e.getKey()) && !feeds.containsKey(e.getKey())) {
-          OnnxTensor v = OrtTensors.of(env, e.getValue());
-          owned.add(v);
-          feeds.put(e.getKey(), v);
-        }
-      }
       Map<String, FloatTensor> outputs = new LinkedHashMap<>(batch.outputs());
       try (OrtSession.Result r = session.run(feeds)) {
         for (String o : s.outputs()) {
@@ -220,7 +231,7 @@ final class ZerothOrderEstimator {
       }
       return loss.loss(new BatchRun(batch.inputs(), outputs), new BatchRun(batch.inputs(), batch.outputs()));
     } finally {
-      owned.forEach(OnnxTensor::close);
+      feeds.put(t.name(), original);
     }
   }
 

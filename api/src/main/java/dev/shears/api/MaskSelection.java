@@ -62,37 +62,77 @@ public final class MaskSelection {
       return lowest(scores, 0, scores.length, (int) k);
     }
     int perRow = (int) Math.floor(columns * target.sparsity());
-    BitSet[] parts = new BitSet[rows];
-    IntStream.range(0, rows)
-        .parallel()
-        .forEach(r -> parts[r] = lowest(scores, r * columns, columns, perRow));
-    BitSet pruned = new BitSet(scores.length);
-    for (int r = 0; r < rows; r++) {
+    return byRowChunks(rows, columns, (keys, words, r) -> {
       int base = r * columns;
-      for (int i = parts[r].nextSetBit(0); i >= 0; i = parts[r].nextSetBit(i + 1)) {
-        pruned.set(base + i);
+      if (perRow <= 0) {
+        return;
       }
-    }
-    return pruned;
+      for (int i = 0; i < columns; i++) {
+        keys[i] = key(scores[base + i], i);
+      }
+      selectSmallest(keys, columns, perRow);
+      for (int i = 0; i < perRow; i++) {
+        int bit = base + (int) keys[i];
+        words[bit >>> 6] |= 1L << bit;
+      }
+    });
   }
 
   private static BitSet selectNofM(float[] scores, int rows, int columns, int n, int m) {
-    BitSet pruned = new BitSet(scores.length);
     int drop = m - n;
-    long[] keys = new long[m];
-    for (int r = 0; r < rows; r++) {
+    return byRowChunks(rows, columns, (keys, words, r) -> {
       int base = r * columns;
       for (int start = 0; start + m <= columns; start += m) {
         for (int i = 0; i < m; i++) {
           keys[i] = key(scores[base + start + i], i);
         }
-        Arrays.sort(keys);
+        if (m <= 8) {
+          // small runs: a weight goes when fewer than m - n keys of its run are below its own
+          for (int i = 0; i < m; i++) {
+            long ki = keys[i];
+            int below = 0;
+            for (int j = 0; j < m; j++) {
+              below += keys[j] < ki ? 1 : 0;
+            }
+            if (below < drop) {
+              int bit = base + start + i;
+              words[bit >>> 6] |= 1L << bit;
+            }
+          }
+          continue;
+        }
+        selectSmallest(keys, m, drop);
         for (int i = 0; i < drop; i++) {
-          pruned.set(base + start + (int) keys[i]);
+          int bit = base + start + (int) keys[i];
+          words[bit >>> 6] |= 1L << bit;
         }
       }
-    }
-    return pruned;
+    });
+  }
+
+  /** Fills the pruned bits of one row. */
+  private interface RowSelection {
+    void select(long[] keys, long[] words, int row);
+  }
+
+  /**
+   * Runs {@code selection} on every row, in parallel over chunks of 64 rows: a chunk's bits
+   * start at {@code 64 × chunk × columns}, a multiple of 64, so chunks write disjoint words of
+   * one shared bit array and no merge is needed.
+   */
+  private static BitSet byRowChunks(int rows, int columns, RowSelection selection) {
+    long[] words = new long[(int) (((long) rows * columns + 63) >>> 6)];
+    int chunks = (rows + 63) / 64;
+    IntStream.range(0, chunks)
+        .parallel()
+        .forEach(c -> {
+          long[] keys = new long[columns];
+          int end = Math.min(rows, (c + 1) * 64);
+          for (int r = c * 64; r < end; r++) {
+            selection.select(keys, words, r);
+          }
+        });
+    return BitSet.valueOf(words);
   }
 
   /** The {@code k} lowest of {@code scores[from, from + length)}, as offsets from {@code from}. */
@@ -105,11 +145,80 @@ public final class MaskSelection {
     for (int i = 0; i < length; i++) {
       keys[i] = key(scores[from + i], i);
     }
-    Arrays.sort(keys);
+    selectSmallest(keys, length, k);
     for (int i = 0; i < k; i++) {
       out.set((int) keys[i]);
     }
     return out;
+  }
+
+  /**
+   * Reorders {@code a[0, length)} so that its {@code k} smallest values come first (in no
+   * particular order). Keys are distinct (the index is part of each key), so "the k smallest"
+   * is one exact set. Quickselect with a median-of-three pivot, falling back to a sort of the
+   * remaining range when partitioning stops shrinking it quickly; tiny ranges are
+   * insertion-sorted.
+   */
+  static void selectSmallest(long[] a, int length, int k) {
+    if (k <= 0 || k >= length) {
+      return;
+    }
+    int lo = 0;
+    int hi = length - 1;
+    int budget = 2 * (32 - Integer.numberOfLeadingZeros(length)) + 4;
+    while (hi > lo) {
+      if (hi - lo < 16) {
+        insertionSort(a, lo, hi);
+        return;
+      }
+      if (budget-- == 0) {
+        Arrays.sort(a, lo, hi + 1);
+        return;
+      }
+      int mid = (lo + hi) >>> 1;
+      long pivot = median(a[lo], a[mid], a[hi]);
+      int i = lo;
+      int j = hi;
+      while (i <= j) {
+        while (a[i] < pivot) {
+          i++;
+        }
+        while (a[j] > pivot) {
+          j--;
+        }
+        if (i <= j) {
+          long t = a[i];
+          a[i] = a[j];
+          a[j] = t;
+          i++;
+          j--;
+        }
+      }
+      // now a[lo..j] <= pivot <= a[i..hi], and j < i
+      if (k - 1 <= j) {
+        hi = j;
+      } else if (k - 1 >= i) {
+        lo = i;
+      } else {
+        return;
+      }
+    }
+  }
+
+  private static void insertionSort(long[] a, int lo, int hi) {
+    for (int i = lo + 1; i <= hi; i++) {
+      long v = a[i];
+      int j = i - 1;
+      while (j >= lo && a[j] > v) {
+        a[j + 1] = a[j];
+        j--;
+      }
+      a[j + 1] = v;
+    }
+  }
+
+  private static long median(long a, long b, long c) {
+    return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
   }
 
   /**

@@ -208,7 +208,8 @@ class PluginSpiTest {
     assertEquals(List.of("shears: error: unknown parameter 'scorer.colWeight' "
         + "(known: scorer.columnWeight, scorer.group)"), run.errLines());
 
-    run = prune("--param", "allocator.lambda=0.1");
+    // uniform takes no parameters (the default allocator, ecoflap, has some)
+    run = prune("--allocator", "uniform", "--param", "allocator.lambda=0.1");
     assertEquals(ShearsCommand.USAGE, run.code);
     assertEquals(List.of("shears: error: unknown parameter 'allocator.lambda' (it takes no parameters)"),
         run.errLines());

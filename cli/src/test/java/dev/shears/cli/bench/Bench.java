@@ -1,0 +1,367 @@
+package dev.shears.cli.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.shears.api.SparsityPattern;
+import dev.shears.api.StrategyRegistry;
+import dev.shears.core.calibration.CalibrationBatch;
+import dev.shears.core.calibration.CalibrationConfig;
+import dev.shears.core.calibration.CalibrationSource;
+import dev.shears.core.calibration.HostTensor;
+import dev.shears.core.calibration.OrtSessions;
+import dev.shears.core.calibration.source.CalibrationSources;
+import dev.shears.core.graph.Inventory;
+import dev.shears.core.graph.SelectionRules;
+import dev.shears.core.onnx.ExternalDataPolicy;
+import dev.shears.core.onnx.ModelFile;
+import dev.shears.core.onnx.ModelWriter;
+import dev.shears.core.progress.Progress;
+import dev.shears.core.pruning.Mode;
+import dev.shears.core.pruning.PruneJob;
+import dev.shears.core.pruning.PruneOptions;
+import dev.shears.core.report.PruneReport;
+import dev.shears.testdata.BundledModels;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.net.URL;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The end-to-end bench of issue 7: for each model, in one JVM, the floor (read + one plain ONNX
+ * Runtime pass over the calibration set + write), uniform Wanda and ECoFLaP + Wanda (both
+ * sequential, the default mode) through {@link PruneJob}, with per-stage wall time, peak heap and
+ * peak RSS per run, and the two ratios. Run it with {@code scripts/bench.sh}; it is a test-source
+ * main, never part of {@code mvn verify}.
+ *
+ * <p>Arguments: model names ({@code tinyclip}, {@code minilm}; default both), {@code --device D}
+ * (default {@code cpu}), {@code --sparsity S} (default 0.5), {@code --rounds N} (repeat floor,
+ * uniform and ecoflap N times, interleaved, and report medians; default 1), {@code --no-one-shot}
+ * (skip the one-shot uniform run shown for reference), {@code --work DIR} (outputs; default a
+ * temporary folder).
+ */
+public final class Bench {
+  private static final double MIB = 1024.0 * 1024.0;
+
+  /** One model's setup. */
+  record Subject(String name, Path model, Path calib, Path modelDir, CalibrationSources.Format format,
+      int samples, int batch) {}
+
+  /** What one run measured. */
+  record Run(String label, Map<String, Double> stages, double total, double peakHeapMib,
+      double peakRssMib) {}
+
+  private Bench() {}
+
+  public static void main(String[] args) throws Exception {
+    List<String> models = new ArrayList<>();
+    String device = "cpu";
+    double sparsity = 0.5;
+    int rounds = 1;
+    boolean oneShot = true;
+    Path work = null;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--device" -> device = args[++i];
+        case "--sparsity" -> sparsity = Double.parseDouble(args[++i]);
+        case "--work" -> work = Path.of(args[++i]);
+        case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+        case "--no-one-shot" -> oneShot = false;
+        default -> models.add(args[i]);
+      }
+    }
+    if (models.isEmpty()) {
+      models = List.of("tinyclip", "minilm");
+    }
+    if (work == null) {
+      work = Files.createTempDirectory("shears-bench-");
+    }
+    Files.createDirectories(work);
+    StrategyRegistry registry = StrategyRegistry.load(Bench.class.getClassLoader());
+    System.out.printf(Locale.ROOT, "shears bench: %d cores, max heap %.0f MiB, device %s, sparsity %.2f, work %s%n",
+        Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() / MIB, device,
+        sparsity, work);
+    for (String m : models) {
+      Subject s = subject(m, work);
+      bench(s, registry, device, sparsity, rounds, oneShot, work.resolve(m));
+    }
+  }
+
+  static Subject subject(String name, Path work) throws IOException {
+    return switch (name) {
+      case "tinyclip" -> {
+        Path dir = BundledModels.tinyClip();
+        yield new Subject("tinyclip-shapes", dir.resolve("model.onnx"), dir.resolve("calib"), null,
+            CalibrationSources.Format.NPY, 128, 16);
+      }
+      case "minilm" -> {
+        Path dir = work.resolve("minilm-model");
+        Path model = BundledModels.miniLm(dir);
+        if (model == null) {
+          throw new IllegalStateException("the all-MiniLM-L6-v2 artifact is not on the class path");
+        }
+        Path calib = resource("dev/shears/testdata/minilm-calib/captions.jsonl", work.resolve("minilm-calib"));
+        // tokenizer.json pads to a fixed 128 tokens, which sets the text length (TextLength)
+        yield new Subject("all-MiniLM-L6-v2", model, calib, dir, CalibrationSources.Format.CAPTIONS, 128, 16);
+      }
+      default -> throw new IllegalArgumentException("unknown model '" + name + "' (tinyclip, minilm)");
+    };
+  }
+
+  /** A class-path resource as a file: in place when it is one, else copied into {@code dir}. */
+  private static Path resource(String name, Path dir) throws IOException {
+    URL url = Bench.class.getClassLoader().getResource(name);
+    if (url == null) {
+      throw new IllegalStateException(name + " is not on the class path");
+    }
+    if (url.getProtocol().equals("file")) {
+      return Path.of(java.net.URI.create(url.toString()));
+    }
+    Files.createDirectories(dir);
+    Path out = dir.resolve(Path.of(name).getFileName().toString());
+    try (InputStream in = url.openStream()) {
+      Files.copy(in, out, StandardCopyOption.REPLACE_EXISTING);
+    }
+    return out;
+  }
+
+  static void bench(Subject s, StrategyRegistry registry, String device, double sparsity, int rounds,
+      boolean withOneShot, Path out) throws Exception {
+    Files.createDirectories(out);
+    CalibrationConfig calib = new CalibrationConfig(s.calib(), s.modelDir(), s.format(), s.samples(), s.batch(),
+        device);
+    System.out.printf(Locale.ROOT, "%n== %s (%s, %.1f MiB), %d calibration samples, batch %d%n", s.name(),
+        s.model().getFileName(), Files.size(s.model()) / MIB, s.samples(), s.batch());
+
+    // warm-up: loads ONNX Runtime and compiles the reading path, so the floor is not inflated
+    measure("floor (warm-up, not used)", () -> floor(s, calib, out));
+    List<Run> floors = new ArrayList<>();
+    List<Run> uniforms = new ArrayList<>();
+    List<Run> ecoflaps = new ArrayList<>();
+    Run oneShot = null;
+    for (int round = 1; round <= rounds; round++) {
+      String tag = rounds > 1 ? " #" + round : "";
+      floors.add(measure("floor" + tag, () -> floor(s, calib, out)));
+      uniforms.add(measure("uniform + wanda" + tag,
+          () -> prune(s, calib, registry, "uniform", sparsity, Mode.SEQUENTIAL, out)));
+      ecoflaps.add(measure("ecoflap + wanda" + tag,
+          () -> prune(s, calib, registry, "ecoflap", sparsity, Mode.SEQUENTIAL, out)));
+    }
+    if (withOneShot) {
+      oneShot = measure("uniform + wanda, one-shot (reference)",
+          () -> prune(s, calib, registry, "uniform", sparsity, Mode.ONE_SHOT, out));
+    }
+    Run floor = median(floors);
+    Run uniform = median(uniforms);
+    Run ecoflap = median(ecoflaps);
+    List<Run> shown = new ArrayList<>(List.of(floor, uniform, ecoflap));
+    if (oneShot != null) {
+      shown.add(oneShot);
+    }
+    printTable(shown);
+    double[] a = new double[rounds];
+    double[] b = new double[rounds];
+    for (int i = 0; i < rounds; i++) {
+      a[i] = uniforms.get(i).total() / floors.get(i).total();
+      b[i] = ecoflaps.get(i).total() / uniforms.get(i).total();
+    }
+    System.out.printf(Locale.ROOT, "ratio (a) uniform wanda / floor   = %.2f  (target <= 1.5)%s%n", median(a),
+        perRound(a));
+    System.out.printf(Locale.ROOT, "ratio (b) ecoflap / uniform wanda = %.2f  (target <= 3)%s%n", median(b),
+        perRound(b));
+  }
+
+  private static Run median(List<Run> runs) {
+    List<Run> sorted = new ArrayList<>(runs);
+    sorted.sort(java.util.Comparator.comparingDouble(Run::total));
+    return sorted.get((sorted.size() - 1) / 2);
+  }
+
+  private static double median(double[] v) {
+    double[] c = v.clone();
+    java.util.Arrays.sort(c);
+    return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
+  }
+
+  private static String perRound(double[] v) {
+    if (v.length == 1) {
+      return "";
+    }
+    List<String> parts = new ArrayList<>();
+    for (double x : v) {
+      parts.add(String.format(Locale.ROOT, "%.2f", x));
+    }
+    return ", median of rounds " + String.join(" ", parts);
+  }
+
+  interface Work {
+    Map<String, Double> run() throws Exception;
+  }
+
+  /** Runs one configuration between a GC and peak resets, and reads the peaks after. */
+  static Run measure(String label, Work work) throws Exception {
+    System.gc();
+    for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+      p.resetPeakUsage();
+    }
+    boolean rssReset = resetPeakRss();
+    Map<String, Double> stages = work.run();
+    double heap = 0;
+    for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (p.getType() == MemoryType.HEAP) {
+        heap += p.getPeakUsage().getUsed();
+      }
+    }
+    double rss = peakRssKib() / 1024.0;
+    double total = stages.get("total");
+    System.out.printf(Locale.ROOT, "  %-40s %8.2f s%n", label, total);
+    return new Run(label + (rssReset ? "" : " (RSS peak since JVM start)"), stages, total, heap / MIB, rss);
+  }
+
+  /** Linux: writing 5 to clear_refs resets the process's peak RSS (VmHWM). */
+  private static boolean resetPeakRss() {
+    try {
+      Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static long peakRssKib() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux
+    }
+    return -1;
+  }
+
+  /**
+   * The floor: read the model, one plain ONNX Runtime pass over the same calibration batches
+   * (session from the file, default optimizations), write the unchanged model.
+   */
+  static Map<String, Double> floor(Subject s, CalibrationConfig calib, Path out) throws Exception {
+    Map<String, Double> t = new LinkedHashMap<>();
+    long start = System.nanoTime();
+    long t0 = start;
+    try (ModelFile model = ModelFile.read(s.model())) {
+      t.put("read", secs(t0));
+      t0 = System.nanoTime();
+      Inventory.of(model.proto().getGraph(), SelectionRules.DEFAULT);
+      double inventory = secs(t0);
+      t0 = System.nanoTime();
+      CalibrationSource source = calib.source(model);
+      OrtEnvironment env = OrtSessions.environment();
+      try (OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+          OrtSession session = env.createSession(s.model().toString(), o)) {
+        t.put("session", secs(t0));
+        t0 = System.nanoTime();
+        passes(session, env, source, s.batch());
+        t.put("forward pass", secs(t0));
+      }
+      t0 = System.nanoTime();
+      ModelWriter.write(model.proto(), model, out.resolve("floor.onnx"), ExternalDataPolicy.AUTO);
+      t.put("write", secs(t0));
+      t.put("total", secs(start));
+      t.put("(inventory, not in floor)", inventory);
+      // what the engine's sessions give up: the same pass with graph optimizations off
+      t0 = System.nanoTime();
+      try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
+        o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+        try (OrtSession session = env.createSession(s.model().toString(), o)) {
+          passes(session, env, source, s.batch());
+        }
+      }
+      t.put("(same pass, optimizations off)", secs(t0));
+    }
+    return t;
+  }
+
+  /** One pass over the calibration set, outputs dropped. */
+  private static void passes(OrtSession session, OrtEnvironment env, CalibrationSource source, int batchSize)
+      throws IOException, OrtException {
+    try (CalibrationSource.BatchReader reader = source.open(batchSize)) {
+      CalibrationBatch batch;
+      while ((batch = reader.next()) != null) {
+        Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+        try {
+          for (Map.Entry<String, HostTensor> e : batch.inputs().entrySet()) {
+            feeds.put(e.getKey(), tensor(env, e.getValue()));
+          }
+          try (OrtSession.Result r = session.run(feeds)) {
+            r.size();
+          }
+        } finally {
+          feeds.values().forEach(OnnxTensor::close);
+        }
+      }
+    }
+  }
+
+  private static OnnxTensor tensor(OrtEnvironment env, HostTensor h) throws OrtException {
+    if (h.type() == HostTensor.ElementType.FLOAT) {
+      return OnnxTensor.createTensor(env, (FloatBuffer) h.data().duplicate(), h.shape());
+    }
+    return OnnxTensor.createTensor(env, (LongBuffer) h.data().duplicate(), h.shape());
+  }
+
+  static Map<String, Double> prune(Subject s, CalibrationConfig calib, StrategyRegistry registry,
+      String allocator, double sparsity, Mode mode, Path out) {
+    PruneOptions options = new PruneOptions(sparsity, SparsityPattern.unstructured(), "wanda", allocator, null,
+        Map.of(), mode, 0);
+    Path output = out.resolve(allocator + "-wanda.onnx");
+    PruneReport report = new PruneJob(s.model(), output, out.resolve(allocator + "-wanda.json"),
+        SelectionRules.DEFAULT, options, ExternalDataPolicy.AUTO)
+        .run(registry, Progress.NONE, m -> calib.open(m, Progress.NONE));
+    Map<String, Double> t = new LinkedHashMap<>(report.timingsSeconds());
+    double named = 0;
+    for (Map.Entry<String, Double> e : t.entrySet()) {
+      if (!e.getKey().equals("total")) {
+        named += e.getValue();
+      }
+    }
+    Map<String, Double> ordered = new LinkedHashMap<>();
+    ordered.put("read + inventory + setup", Math.max(0, t.get("total") - named));
+    ordered.putAll(t);
+    return ordered;
+  }
+
+  private static double secs(long since) {
+    return (System.nanoTime() - since) / 1e9;
+  }
+
+  private static void printTable(List<Run> runs) {
+    for (Run r : runs) {
+      System.out.printf(Locale.ROOT, "%s%n", r.label());
+      for (Map.Entry<String, Double> e : r.stages().entrySet()) {
+        if (e.getKey().equals("total")) {
+          continue;
+        }
+        boolean outside = e.getKey().startsWith("(");
+        System.out.printf(Locale.ROOT, "  %-28s %8.3f s  %s%n", e.getKey(), e.getValue(),
+            outside ? "" : String.format(Locale.ROOT, "%5.1f %%", 100 * e.getValue() / r.total()));
+      }
+      System.out.printf(Locale.ROOT, "  %-28s %8.3f s  peak heap %.0f MiB, peak RSS %.0f MiB%n", "total",
+          r.total(), r.peakHeapMib(), r.peakRssMib());
+    }
+  }
+
+}

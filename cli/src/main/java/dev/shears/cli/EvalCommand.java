@@ -38,7 +38,9 @@ final class EvalCommand implements Callable<Integer> {
   Path model;
 
   @Option(names = "--data", paramLabel = "DIR", required = true,
-      description = "Evaluation folder with labels.jsonl and prompts.json.")
+      description = "Evaluation folder with labels.jsonl and prompts.json; or unlabelled texts "
+          + "(a .jsonl file, or a folder with captions.jsonl, of {\"text\": ...} lines) to compare "
+          + "pooled embeddings with --reference.")
   Path data;
 
   @Option(names = "--reference", paramLabel = "DENSE",
@@ -76,7 +78,8 @@ final class EvalCommand implements Callable<Integer> {
     if (limit < 0) {
       throw new InvalidConfigurationException("--limit must not be negative, got " + limit);
     }
-    if (!Files.exists(data.resolve("labels.jsonl")) && Files.exists(data.resolve("captions.jsonl"))) {
+    if (Files.isRegularFile(data) && data.toString().endsWith(".jsonl")
+        || !Files.exists(data.resolve("labels.jsonl")) && Files.exists(data.resolve("captions.jsonl"))) {
       return textFidelity();
     }
     EvalDataset dataset = EvalDataset.read(data, limit);

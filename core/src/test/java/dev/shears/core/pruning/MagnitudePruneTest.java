@@ -93,6 +93,36 @@ class MagnitudePruneTest {
     }
   }
 
+  /** 2:4 for sparse tensor cores: at least 2 zeros in every run of 4 consecutive input features. */
+  @Test
+  void twoOfFourOnTinyClip() throws Exception {
+    Path input = BundledModels.tinyClip().resolve("model.onnx");
+    Path output = tmp.resolve("tiny-2of4.onnx");
+    PruneOptions o = new PruneOptions(0.5, SparsityPattern.parse("2:4"), "magnitude", "uniform", null,
+        Map.of(), Mode.SEQUENTIAL, 0);
+    new PruneJob(input, output, null, SelectionRules.DEFAULT, o, ExternalDataPolicy.AUTO)
+        .run(StrategyRegistry.load(getClass().getClassLoader()), Progress.NONE, m -> {
+          throw new AssertionError("magnitude needs no calibration");
+        });
+    try (ModelFile out = ModelFile.read(output)) {
+      Inventory inv = Inventory.of(out.proto().getGraph(), SelectionRules.DEFAULT);
+      for (PrunableTensor t : inv.prunable()) {
+        float[] w = WeightCodec.readView(out, t);
+        for (int r = 0; r < t.rows(); r++) {
+          for (int c0 = 0; c0 + 4 <= t.columns(); c0 += 4) {
+            int zeros = 0;
+            for (int c = c0; c < c0 + 4; c++) {
+              if (w[r * t.columns() + c] == 0f) {
+                zeros++;
+              }
+            }
+            assertTrue(zeros >= 2, t.name() + " row " + r + " columns " + c0 + ".." + (c0 + 3));
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void miniLm() throws Exception {
     Path input = TestModels.miniLm();

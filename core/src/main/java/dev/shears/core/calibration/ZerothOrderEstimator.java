@@ -412,8 +412,13 @@ final class ZerothOrderEstimator {
   }
 
   /** The first {@code samples} samples in batches; for pair losses each batch gains its mismatched twin. */
-  private static List<Map<String, HostTensor>> readBatches(CalibrationSource source, int samples, int batchSize,
+  private List<Map<String, HostTensor>> readBatches(CalibrationSource source, int samples, int batchSize,
       CalibrationLoss loss, long seed) {
+    // trailing padding may only be cut when the graph accepts shorter sequences
+    boolean dynamicSequence = graph.getInputList().stream()
+        .filter(v -> v.getName().equals("attention_mask"))
+        .anyMatch(v -> v.getType().getTensorType().getShape().getDimCount() == 2
+            && !v.getType().getTensorType().getShape().getDim(1).hasDimValue());
     List<Map<String, HostTensor>> batches = new ArrayList<>();
     int taken = 0;
     try (CalibrationSource.BatchReader reader = source.open(batchSize)) {
@@ -424,6 +429,9 @@ final class ZerothOrderEstimator {
           inputs = PairedBatches.firstRows(inputs, samples - taken);
         }
         taken += inputs.values().iterator().next().samples();
+        if (dynamicSequence) {
+          inputs = PairedBatches.trimPadding(inputs);
+        }
         batches.add(loss.needsMismatchedPairs() ? PairedBatches.withMismatched(inputs, seed + batches.size()) : inputs);
       }
     } catch (IOException e) {

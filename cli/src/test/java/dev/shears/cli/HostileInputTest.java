@@ -117,7 +117,7 @@ class HostileInputTest {
     for (int cut : new int[] {1, 7, full.length / 3, full.length - 1}) {
       Path f = in.resolve("cut.onnx");
       Files.write(f, Arrays.copyOf(full, cut));
-      CliRun r = CliRun.of("prune", f.toString(), "--sparsity", "0.5", "-o",
+      CliRun r = CliRun.of("prune", f.toString(), "--sparsity", "0.5", "--scorer", "magnitude", "--allocator", "uniform", "-o",
           outDir.resolve("pruned.onnx").toString(), "--quiet");
       assertEquals(1, r.exitCode(), cut + ": " + r.err());
       assertTrue(r.errorLine().startsWith("shears: error: " + f), cut + ": " + r.err());
@@ -190,7 +190,7 @@ class HostileInputTest {
   @Test
   void externalDataInsideTheFolderWorks() throws IOException {
     Path f = external("weights.bin", true);
-    CliRun r = CliRun.of("prune", f.toString(), "--sparsity", "0.5", "-o",
+    CliRun r = CliRun.of("prune", f.toString(), "--sparsity", "0.5", "--scorer", "magnitude", "--allocator", "uniform", "-o",
         outDir.resolve("pruned.onnx").toString(), "--quiet");
     assertEquals(0, r.exitCode(), r.err());
   }
@@ -253,7 +253,7 @@ class HostileInputTest {
     CliRun r = CliRun.of("inspect", f.toString());
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.out().contains(weight) && r.out().contains("string"), r.out());
-    r = CliRun.of("prune", f.toString(), "--sparsity", "0.5", "-o", out.toString(), "--quiet");
+    r = CliRun.of("prune", f.toString(), "--sparsity", "0.5", "--scorer", "magnitude", "--allocator", "uniform", "-o", out.toString(), "--quiet");
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(Files.exists(out));
   }
@@ -261,7 +261,7 @@ class HostileInputTest {
   @Test
   void unknownDtypeCodeIsSkippedNotACrash() throws IOException {
     Path f = save(withWeight(t -> t.toBuilder().setDataType(77).build()));
-    CliRun r = CliRun.of("prune", f.toString(), "--sparsity", "0.5", "-o",
+    CliRun r = CliRun.of("prune", f.toString(), "--sparsity", "0.5", "--scorer", "magnitude", "--allocator", "uniform", "-o",
         outDir.resolve("pruned.onnx").toString(), "--quiet");
     assertEquals(0, r.exitCode(), r.err());
   }
@@ -429,7 +429,7 @@ class HostileInputTest {
     Path other = outDir.resolve(".other.onnx.12345" + ModelWriter.TEMP_SUFFIX);
     Files.writeString(stale, "half a model");
     Files.writeString(other, "someone else's");
-    CliRun r = CliRun.of("prune", TINY.resolve("model.onnx").toString(), "--sparsity", "0.5", "-o",
+    CliRun r = CliRun.of("prune", TINY.resolve("model.onnx").toString(), "--sparsity", "0.5", "--scorer", "magnitude", "--allocator", "uniform", "-o",
         outDir.resolve("pruned.onnx").toString(), "--quiet");
     assertEquals(0, r.exitCode(), r.err());
     assertFalse(Files.exists(stale), "stale temp file of the same output removed");

@@ -17,12 +17,8 @@ import dev.shears.core.graph.Subgraph;
 import dev.shears.core.onnx.ModelFile;
 import dev.shears.core.onnx.TensorStore;
 import dev.shears.core.onnx.proto.Onnx.GraphProto;
-import dev.shears.core.onnx.proto.Onnx.ModelProto;
 import dev.shears.core.onnx.proto.Onnx.NodeProto;
 import dev.shears.core.onnx.proto.Onnx.OperatorSetIdProto;
-import dev.shears.core.onnx.proto.Onnx.TensorProto;
-import dev.shears.core.onnx.proto.Onnx.TensorShapeProto;
-import dev.shears.core.onnx.proto.Onnx.TypeProto;
 import dev.shears.core.onnx.proto.Onnx.ValueInfoProto;
 import dev.shears.core.progress.Progress;
 import dev.shears.core.pruning.LayerStatistics;
@@ -278,7 +274,7 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
       List<ValueInfoProto> inputs = new ArrayList<>(graphInputInfos(graph, needed));
       for (Map.Entry<String, TensorInfo> e : cachedInfos.entrySet()) {
         if (needed.contains(e.getKey())) {
-          inputs.add(valueInfo(e.getKey(), e.getValue()));
+          inputs.add(OrtTensors.cachedInput(e.getKey(), e.getValue().type, e.getValue().getShape().length));
         }
       }
       List<String> keep = new ArrayList<>(entry);
@@ -323,16 +319,4 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
     }
   }
 
-  private static ValueInfoProto valueInfo(String name, TensorInfo info) {
-    TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
-    long[] dims = info.getShape();
-    for (int i = 0; i < dims.length; i++) {
-      // symbolic dims: the last batch may be smaller
-      shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("shears_d" + i));
-    }
-    return ValueInfoProto.newBuilder().setName(name)
-        .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder()
-            .setElemType(OrtTensors.onnxElementType(info)).setShape(shape)))
-        .build();
-  }
 }

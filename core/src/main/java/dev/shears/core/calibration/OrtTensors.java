@@ -49,8 +49,29 @@ final class OrtTensors {
   }
 
   /** The ONNX element type code of a tensor ONNX Runtime produced. */
+  /**
+   * A graph input declaration for a value cached from an earlier pass: its element type, and
+   * symbolic dimensions, since the last batch may be smaller.
+   */
+  static dev.shears.core.onnx.proto.Onnx.ValueInfoProto cachedInput(String name, OnnxJavaType type, int rank) {
+    var shape = dev.shears.core.onnx.proto.Onnx.TensorShapeProto.newBuilder();
+    for (int i = 0; i < rank; i++) {
+      shape.addDim(dev.shears.core.onnx.proto.Onnx.TensorShapeProto.Dimension.newBuilder().setDimParam("shears_d" + i));
+    }
+    return dev.shears.core.onnx.proto.Onnx.ValueInfoProto.newBuilder().setName(name)
+        .setType(dev.shears.core.onnx.proto.Onnx.TypeProto.newBuilder().setTensorType(
+            dev.shears.core.onnx.proto.Onnx.TypeProto.Tensor.newBuilder()
+                .setElemType(onnxElementType(type)).setShape(shape)))
+        .build();
+  }
+
   static int onnxElementType(TensorInfo info) {
-    return switch (info.type) {
+    return onnxElementType(info.type);
+  }
+
+  /** The ONNX element type code of a Java-side element type. */
+  static int onnxElementType(OnnxJavaType type) {
+    return switch (type) {
       case FLOAT -> 1;
       case UINT8 -> 2;
       case INT8 -> 3;
@@ -62,7 +83,7 @@ final class OrtTensors {
       case FLOAT16 -> 10;
       case DOUBLE -> 11;
       case BFLOAT16 -> 16;
-      default -> throw new IllegalStateException("unsupported activation type " + info.type);
+      default -> throw new IllegalStateException("unsupported activation type " + type);
     };
   }
 }

@@ -15,7 +15,6 @@ import dev.shears.core.onnx.DataType;
 import dev.shears.core.onnx.ModelFile;
 import dev.shears.core.onnx.TensorValues;
 import dev.shears.core.onnx.proto.Onnx.GraphProto;
-import dev.shears.core.onnx.proto.Onnx.ModelProto;
 import dev.shears.core.onnx.proto.Onnx.NodeProto;
 import dev.shears.core.onnx.proto.Onnx.TensorProto;
 import dev.shears.core.onnx.proto.Onnx.TensorShapeProto;
@@ -318,12 +317,7 @@ final class ZerothOrderEstimator {
     for (String f : s.frontier()) {
       if (used.contains(f)) {
         CachedTensor c = example.frontier().get(f);
-        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
-        for (int d = 0; d < c.shape().length; d++) {
-          shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("shears_d" + d));
-        }
-        b.addInput(ValueInfoProto.newBuilder().setName(f).setType(TypeProto.newBuilder()
-            .setTensorType(TypeProto.Tensor.newBuilder().setElemType(onnxType(c.type())).setShape(shape))));
+        b.addInput(OrtTensors.cachedInput(f, c.type(), c.shape().length));
       }
     }
     for (ValueInfoProto v : graph.getInputList()) {
@@ -335,22 +329,6 @@ final class ZerothOrderEstimator {
       b.addOutput(ValueInfoProto.newBuilder().setName(o));
     }
     return b.build();
-  }
-
-  private static int onnxType(OnnxJavaType t) {
-    return switch (t) {
-      case FLOAT -> 1;
-      case UINT8 -> 2;
-      case INT8 -> 3;
-      case INT16 -> 5;
-      case INT32 -> 6;
-      case INT64 -> 7;
-      case BOOL -> 9;
-      case FLOAT16 -> 10;
-      case DOUBLE -> 11;
-      case BFLOAT16 -> 16;
-      default -> throw new IllegalStateException("unsupported value type " + t);
-    };
   }
 
   /**

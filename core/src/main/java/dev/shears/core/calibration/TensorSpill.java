@@ -30,6 +30,8 @@ final class TensorSpill implements AutoCloseable {
   private DataOutputStream out;
   private final Map<String, TensorInfo> infos = new LinkedHashMap<>();
   private int batches;
+  /** Reused across batches: per-batch garbage would make memory grow with the calibration set. */
+  private byte[] scratch = new byte[0];
 
   TensorSpill() {
     try {
@@ -65,10 +67,13 @@ final class TensorSpill implements AutoCloseable {
         for (long d : shape) {
           out.writeLong(d);
         }
-        byte[] data = new byte[bytes.remaining()];
-        bytes.get(data);
-        out.writeInt(data.length);
-        out.write(data);
+        int length = bytes.remaining();
+        if (scratch.length < length) {
+          scratch = new byte[length];
+        }
+        bytes.get(scratch, 0, length);
+        out.writeInt(length);
+        out.write(scratch, 0, length);
       }
       batches++;
     } catch (IOException e) {
@@ -89,6 +94,11 @@ final class TensorSpill implements AutoCloseable {
   /** Reads batches back, in the order they were written. */
   final class Reader implements AutoCloseable {
     private final DataInputStream in;
+    /**
+     * One direct buffer per value, reused batch after batch: the tensors of a batch are closed
+     * before the next is read, and fresh direct buffers would only be freed by the collector.
+     */
+    private final Map<String, ByteBuffer> buffers = new java.util.HashMap<>();
 
     private Reader(DataInputStream in) {
       this.in = in;
@@ -107,10 +117,18 @@ final class TensorSpill implements AutoCloseable {
             shape[d] = in.readLong();
           }
           int len = in.readInt();
-          ByteBuffer data = ByteBuffer.allocateDirect(len).order(ByteOrder.nativeOrder());
-          byte[] tmp = new byte[len];
-          in.readFully(tmp);
-          data.put(tmp).flip();
+          ByteBuffer data = buffers.get(name);
+          if (data == null || data.capacity() < len) {
+            dev.shears.core.onnx.Buffers.release(data);
+            data = ByteBuffer.allocateDirect(len).order(ByteOrder.nativeOrder());
+            buffers.put(name, data);
+          }
+          if (scratch.length < len) {
+            scratch = new byte[len];
+          }
+          in.readFully(scratch, 0, len);
+          data.clear();
+          data.put(scratch, 0, len).flip();
           batch.put(name, OrtTensors.fromBytes(env, data, shape, type));
         }
         return batch;
@@ -127,6 +145,8 @@ final class TensorSpill implements AutoCloseable {
       } catch (IOException ignored) {
         // a temporary file: nothing to save
       }
+      buffers.values().forEach(dev.shears.core.onnx.Buffers::release);
+      buffers.clear();
     }
   }
 

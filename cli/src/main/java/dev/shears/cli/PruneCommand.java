@@ -74,7 +74,8 @@ final class PruneCommand implements Callable<Integer> {
       description = "A strategy parameter, like scorer.group=per-tensor (repeatable).")
   Map<String, String> params = new LinkedHashMap<>();
 
-  @Option(names = "--report", paramLabel = "FILE", description = "Write a JSON report here.")
+  @Option(names = "--report", paramLabel = "FILE",
+      description = "Write a report here: JSON, or a self-contained HTML page when FILE ends in .html.")
   Path report;
 
   @Option(names = "--external-data", paramLabel = "WHEN", defaultValue = "auto",

@@ -193,18 +193,24 @@ public final class ModelWriter {
     }
     Temp temp = new Temp(t, ch);
     temps.add(temp);
-    // createTempFile makes owner-only files; a model should get the permissions of the file
-    // it replaces, or the usual rw-r--r--.
+    matchPermissions(t, out);
+    return temp;
+  }
+
+  /**
+   * createTempFile makes owner-only files; what replaces a file should get that file's
+   * permissions, and a new file the usual rw-r--r--.
+   */
+  public static void matchPermissions(Path temp, Path target) throws IOException {
     Set<PosixFilePermission> perms = PosixFilePermissions.fromString("rw-r--r--");
     try {
-      if (Files.exists(out)) {
-        perms = Files.getPosixFilePermissions(out);
+      if (Files.exists(target)) {
+        perms = Files.getPosixFilePermissions(target);
       }
-      Files.setPosixFilePermissions(t, perms);
+      Files.setPosixFilePermissions(temp, perms);
     } catch (UnsupportedOperationException e) {
       // not a POSIX file system: keep the defaults
     }
-    return temp;
   }
 
   private static boolean hasExternal(GraphProto g) {

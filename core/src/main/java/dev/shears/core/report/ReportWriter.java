@@ -40,6 +40,7 @@ public final class ReportWriter {
     try {
       Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".shears-tmp");
       try {
+        dev.shears.core.onnx.ModelWriter.matchPermissions(tmp, file);
         Files.writeString(tmp, isHtml(file) && report instanceof PruneReport p
             ? HtmlReport.render(p) : toJson(report) + "\n");
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -65,7 +65,7 @@ final class PluginsCommand implements Callable<Integer> {
       out.println(ReportWriter.toJson(root));
     } else {
       for (StrategyKind kind : StrategyKind.values()) {
-        out.println(kind.label() + "s:");
+        out.println(kind.label() + (kind.label().endsWith("s") ? "es:" : "s:"));
         for (StrategyRegistry.Entry e : registry.entries(kind)) {
           out.printf("  %s%n", e.provider().name());
           out.printf("      %s%n", e.provider().description());

@@ -15,6 +15,27 @@ import java.util.Map;
  * timings, skipped tensors, environment.
  */
 public final class HtmlReport {
+  /** Settings as a person reads them: nested maps as "key: value" pairs, long ones summarized. */
+  private static String readable(Object value) {
+    if (value instanceof Map<?, ?> m) {
+      if (m.isEmpty()) {
+        return "defaults";
+      }
+      if (m.size() > 8) {
+        return m.size() + " entries (see the JSON report)";
+      }
+      StringBuilder sb = new StringBuilder();
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        if (sb.length() > 0) {
+          sb.append("; ");
+        }
+        sb.append(e.getKey()).append(": ").append(readable(e.getValue()));
+      }
+      return sb.toString();
+    }
+    return String.valueOf(value);
+  }
+
   private static final String[] TOWER_COLOURS = {"#3b6fb6", "#d9822b", "#3f9e57", "#9a4fb0", "#b5483c"};
 
   private HtmlReport() {}
@@ -39,7 +60,7 @@ public final class HtmlReport {
     kv(h, "tensors / blocks", r.tensors().size() + " tensors in " + r.blocks().size() + " blocks");
     if (r.settings() != null) {
       for (Map.Entry<String, Object> e : r.settings().entrySet()) {
-        kv(h, e.getKey(), String.valueOf(e.getValue()));
+        kv(h, e.getKey(), readable(e.getValue()));
       }
     }
     h.append("</table></section>\n");

@@ -15,23 +15,36 @@ final class PairedBatches {
   private PairedBatches() {}
 
   static Map<String, HostTensor> firstRows(Map<String, HostTensor> batch, int rows) {
+    int[] order = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      order[i] = i;
+    }
     Map<String, HostTensor> out = new LinkedHashMap<>();
     for (Map.Entry<String, HostTensor> e : batch.entrySet()) {
-      HostTensor t = e.getValue();
-      long[] shape = t.shape().clone();
-      int per = (int) (t.data().remaining() / shape[0]);
-      shape[0] = rows;
-      if (t.type() == HostTensor.ElementType.FLOAT) {
-        float[] v = new float[rows * per];
-        ((FloatBuffer) t.data().duplicate()).get(v);
-        out.put(e.getKey(), HostTensor.of(t.name(), shape, v));
-      } else {
-        long[] v = new long[rows * per];
-        ((LongBuffer) t.data().duplicate()).get(v);
-        out.put(e.getKey(), HostTensor.of(t.name(), shape, v));
-      }
+      out.put(e.getKey(), gatherRows(e.getValue(), order));
     }
     return out;
+  }
+
+  /** A tensor made of the given rows (axis 0) of {@code t}, in that order; rows may repeat. */
+  private static HostTensor gatherRows(HostTensor t, int[] rows) {
+    long[] shape = t.shape().clone();
+    int per = (int) (t.data().remaining() / shape[0]);
+    shape[0] = rows.length;
+    if (t.type() == HostTensor.ElementType.FLOAT) {
+      FloatBuffer src = (FloatBuffer) t.data().duplicate();
+      float[] v = new float[rows.length * per];
+      for (int i = 0; i < rows.length; i++) {
+        src.get(rows[i] * per, v, i * per, per);
+      }
+      return HostTensor.of(t.name(), shape, v);
+    }
+    LongBuffer src = (LongBuffer) t.data().duplicate();
+    long[] v = new long[rows.length * per];
+    for (int i = 0; i < rows.length; i++) {
+      src.get(rows[i] * per, v, i * per, per);
+    }
+    return HostTensor.of(t.name(), shape, v);
   }
 
   /**
@@ -93,29 +106,19 @@ final class PairedBatches {
       perm[i] = perm[j];
       perm[j] = tmp;
     }
+    // images twice; texts as they are, then shuffled
+    int[] same = new int[2 * n];
+    int[] shuffled = new int[2 * n];
+    for (int i = 0; i < n; i++) {
+      same[i] = i;
+      same[n + i] = i;
+      shuffled[i] = i;
+      shuffled[n + i] = perm[i];
+    }
     Map<String, HostTensor> out = new LinkedHashMap<>();
     for (Map.Entry<String, HostTensor> e : batch.entrySet()) {
-      HostTensor t = e.getValue();
-      long[] shape = t.shape().clone();
-      int per = (int) (t.data().remaining() / n);
-      shape[0] = 2L * n;
-      if (t.type() == HostTensor.ElementType.FLOAT) {
-        float[] src = new float[n * per];
-        ((FloatBuffer) t.data().duplicate()).get(src);
-        float[] v = new float[2 * n * per];
-        System.arraycopy(src, 0, v, 0, src.length);
-        System.arraycopy(src, 0, v, src.length, src.length);
-        out.put(e.getKey(), HostTensor.of(t.name(), shape, v));
-      } else {
-        long[] src = new long[n * per];
-        ((LongBuffer) t.data().duplicate()).get(src);
-        long[] v = new long[2 * n * per];
-        System.arraycopy(src, 0, v, 0, src.length);
-        for (int i = 0; i < n; i++) {
-          System.arraycopy(src, perm[i] * per, v, (n + i) * per, per);
-        }
-        out.put(e.getKey(), HostTensor.of(t.name(), shape, v));
-      }
+      boolean text = e.getValue().type() == HostTensor.ElementType.INT64;
+      out.put(e.getKey(), gatherRows(e.getValue(), text ? shuffled : same));
     }
     return out;
   }

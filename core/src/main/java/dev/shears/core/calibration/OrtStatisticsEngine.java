@@ -23,7 +23,6 @@ import dev.shears.core.onnx.proto.Onnx.ValueInfoProto;
 import dev.shears.core.progress.Progress;
 import dev.shears.core.pruning.LayerStatistics;
 import dev.shears.core.pruning.StatisticsEngine;
-import dev.shears.core.pruning.WeightCodec;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -53,6 +52,9 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
   private final int opset;
   private final Map<String, Object> diagnostics = new LinkedHashMap<>();
   private final SessionFactory sessions;
+  /** Wall time of statistics runs: building their sessions, and the passes over the data. */
+  private long sessionNanos;
+  private long passNanos;
 
   public OrtStatisticsEngine(ModelFile model, CalibrationSource source, int batchSize, Device device,
       Progress progress) {
@@ -107,9 +109,12 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
     Set<String> wantedInputs = new HashSet<>();
     graph.getInputList().forEach(v -> wantedInputs.add(v.getName()));
     int batches = (source.sampleCount() + batchSize - 1) / batchSize;
+    long start = System.nanoTime();
     try (SessionFactory.Handle handle = sessions.open(graph, overrides, false);
         CalibrationSource.BatchReader reader = source.open(batchSize);
         Progress.Task bar = progress.start(task, batches)) {
+      long opened = System.nanoTime();
+      sessionNanos += opened - start;
       CalibrationBatch batch;
       while ((batch = reader.next()) != null) {
         Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
@@ -143,6 +148,7 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
         }
         bar.step();
       }
+      passNanos += System.nanoTime() - opened;
     } catch (OrtException e) {
       throw new ShearsException("ONNX Runtime failed on calibration data: "
           + String.valueOf(e.getMessage()).replace('\n', ' '), e);
@@ -176,8 +182,8 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
   }
 
   @Override
-  public SequentialPass sequential(Set<Evidence> kinds) {
-    return new Sequential(kinds);
+  public SequentialPass sequential(Set<Evidence> kinds, TensorStore prunedWeights) {
+    return new Sequential(kinds, prunedWeights);
   }
 
   @Override
@@ -192,6 +198,14 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
     zo.put("tensorScores", r.tensorScores());
     diagnostics.put("zerothOrder", zo);
     return r.importance();
+  }
+
+  @Override
+  public Map<String, Double> timingsSeconds() {
+    Map<String, Double> t = new LinkedHashMap<>();
+    t.put("session set-up", Math.round(sessionNanos / 1e6) / 1e3);
+    t.put("passes", Math.round(passNanos / 1e6) / 1e3);
+    return t;
   }
 
   @Override
@@ -213,13 +227,14 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
    */
   private final class Sequential implements SequentialPass {
     private final Set<Evidence> kinds;
-    private final TensorStore pruned = new TensorStore();
+    private final TensorStore pruned;
     private final Map<Integer, String> nodeBlock = new HashMap<>();
     private TensorSpill cache;
     private GraphProto graph;
 
-    Sequential(Set<Evidence> kinds) {
+    Sequential(Set<Evidence> kinds, TensorStore pruned) {
       this.kinds = kinds;
+      this.pruned = pruned;
       this.graph = model.proto().getGraph();
       for (int i = 0; i < graph.getNodeCount(); i++) {
         BlockNames.Location loc = BlockNames.locate(graph.getNode(i).getName());
@@ -229,12 +244,12 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
       }
     }
 
-    /** Values a block's nodes read that come from outside the block (not weights, not graph inputs). */
-    private Set<String> entryValues(String block) {
+    /** Values the blocks' nodes read that come from outside them (not weights, not graph inputs). */
+    private Set<String> entryValues(Set<String> blocks) {
       Set<String> produced = new HashSet<>();
       Set<String> read = new LinkedHashSet<>();
       for (int i = 0; i < graph.getNodeCount(); i++) {
-        if (block.equals(nodeBlock.get(i))) {
+        if (blocks.contains(nodeBlock.get(i))) {
           NodeProto n = graph.getNode(i);
           read.addAll(n.getInputList());
           produced.addAll(n.getOutputList());
@@ -251,8 +266,11 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
 
     @Override
     public Map<String, LayerStatistics> statistics(List<PrunableTensor> block) {
-      String name = block.get(0).block();
-      Set<String> entry = entryValues(name);
+      Set<String> blocks = new LinkedHashSet<>();
+      block.forEach(t -> blocks.add(t.block()));
+      String name = blocks.size() == 1 ? blocks.iterator().next()
+          : blocks.iterator().next() + " + " + (blocks.size() - 1) + " more";
+      Set<String> entry = entryValues(blocks);
       StatisticsProbes probes = new StatisticsProbes(opset);
       for (PrunableTensor t : block) {
         probes.add(t, kinds, null);
@@ -303,19 +321,11 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
     }
 
     @Override
-    public void pruned(Map<PrunableTensor, float[]> weights) {
-      for (Map.Entry<PrunableTensor, float[]> e : weights.entrySet()) {
-        pruned.put(e.getKey().name(), WeightCodec.storedBytes(e.getKey(), e.getValue()));
-      }
-    }
-
-    @Override
     public void close() {
       if (cache != null) {
         cache.close();
         cache = null;
       }
-      pruned.close();
     }
   }
 

@@ -48,15 +48,16 @@ final class OrtTensors {
     return OnnxTensor.createTensor(env, direct.order(ByteOrder.nativeOrder()), shape, type);
   }
 
-  /** The ONNX element type code of a tensor ONNX Runtime produced. */
   /**
    * A graph input declaration for a value cached from an earlier pass: its element type, and
-   * symbolic dimensions, since the last batch may be smaller.
+   * unknown dimensions, since the last batch may be smaller.
    */
   static dev.shears.core.onnx.proto.Onnx.ValueInfoProto cachedInput(String name, OnnxJavaType type, int rank) {
     var shape = dev.shears.core.onnx.proto.Onnx.TensorShapeProto.newBuilder();
     for (int i = 0; i < rank; i++) {
-      shape.addDim(dev.shears.core.onnx.proto.Onnx.TensorShapeProto.Dimension.newBuilder().setDimParam("shears_d" + i));
+      // unknown, not named: a shared name would tell ONNX Runtime that two cached values (a
+      // vision and a text hidden state) have equal sizes, and it would plan buffers on that
+      shape.addDim(dev.shears.core.onnx.proto.Onnx.TensorShapeProto.Dimension.newBuilder());
     }
     return dev.shears.core.onnx.proto.Onnx.ValueInfoProto.newBuilder().setName(name)
         .setType(dev.shears.core.onnx.proto.Onnx.TypeProto.newBuilder().setTensorType(
@@ -65,6 +66,7 @@ final class OrtTensors {
         .build();
   }
 
+  /** The ONNX element type code of a tensor ONNX Runtime produced. */
   static int onnxElementType(TensorInfo info) {
     return onnxElementType(info.type);
   }

@@ -12,6 +12,7 @@ import dev.shears.api.Scorer;
 import dev.shears.api.StrategyKind;
 import dev.shears.api.StrategyRegistry;
 import dev.shears.core.ShearsException;
+import dev.shears.core.graph.BlockStages;
 import dev.shears.core.graph.Consumer;
 import dev.shears.core.graph.Inventory;
 import dev.shears.core.graph.PrunableTensor;
@@ -159,20 +160,16 @@ public final class PruningPipeline {
             });
           }
         } else {
-          // one progress bar per block's statistics pass; scoring a block is quick by comparison
-          try (StatisticsEngine.SequentialPass pass = engine.sequential(scorerStats)) {
-            for (List<PrunableTensor> block : blocks.values()) {
-              Map<String, LayerStatistics> stats = timings.time("statistics", () -> pass.statistics(block));
-              Map<PrunableTensor, float[]> done = new java.util.concurrent.ConcurrentHashMap<>();
+          // one progress bar per stage's statistics pass; scoring a stage is quick by comparison.
+          // Blocks that do not depend on each other (the towers of a CLIP model) share a stage.
+          try (StatisticsEngine.SequentialPass pass = engine.sequential(scorerStats, store)) {
+            for (List<String> stage : BlockStages.of(model.proto().getGraph(), blocks)) {
+              List<PrunableTensor> tensors = new ArrayList<>();
+              stage.forEach(b -> tensors.addAll(blocks.get(b)));
+              Map<String, LayerStatistics> stats = timings.time("statistics", () -> pass.statistics(tensors));
               timings.time("scoring and masking", () -> {
-                block.parallelStream().forEach(t -> done.put(t,
-                    pruneOne(model, t, stats.get(t.name()), scorer, target(options, allocation, t), store, counts)));
-                return null;
-              });
-              Map<PrunableTensor, float[]> ordered = new LinkedHashMap<>();
-              block.forEach(t -> ordered.put(t, done.get(t)));
-              timings.time("statistics", () -> {
-                pass.pruned(ordered);
+                tensors.parallelStream().forEach(t ->
+                    pruneOne(model, t, stats.get(t.name()), scorer, target(options, allocation, t), store, counts));
                 return null;
               });
             }
@@ -182,6 +179,7 @@ public final class PruningPipeline {
             timings);
         if (engine != null) {
           report.settings().put("engine", engine.diagnostics());
+          engine.timingsSeconds().forEach((k, v) -> report.timingsSeconds().put("statistics / " + k, v));
         }
         return new Result(store, report);
       } catch (RuntimeException | Error e) {
@@ -223,8 +221,8 @@ public final class PruningPipeline {
     return new LayerTarget(allocation.get(t.block()), o.pattern());
   }
 
-  /** Prunes one tensor, stores its new values and counts; returns the new row-major view. */
-  private static float[] pruneOne(ModelFile model, PrunableTensor t, LayerStatistics stats, Scorer scorer,
+  /** Prunes one tensor, stores its new values and counts them. */
+  private static void pruneOne(ModelFile model, PrunableTensor t, LayerStatistics stats, Scorer scorer,
       LayerTarget target, TensorStore store, Map<String, long[]> counts) {
     LayerView view = new LayerView(t, () -> WeightCodec.readView(model, t), stats);
     PruneResult result = scorer.prune(view, target);
@@ -251,7 +249,6 @@ public final class PruningPipeline {
     }
     store.put(t.name(), WeightCodec.storedBytes(t, values));
     counts.put(t.name(), new long[] {pruned.cardinality(), zeros});
-    return values;
   }
 
   private List<Block> blockViews(ModelFile model, Map<String, List<PrunableTensor>> blocks,

@@ -4,6 +4,7 @@ import dev.shears.api.CalibrationLoss;
 import dev.shears.api.Evidence;
 import dev.shears.api.ZerothOrderSettings;
 import dev.shears.core.graph.PrunableTensor;
+import dev.shears.core.onnx.TensorStore;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,10 +20,13 @@ public interface StatisticsEngine extends AutoCloseable {
   Map<String, LayerStatistics> oneShot(List<PrunableTensor> tensors, Set<Evidence> kinds);
 
   /**
-   * Starts a sequential pass: blocks are handed in data-flow order, and each block's
-   * statistics are taken on inputs that passed through the already-pruned earlier blocks.
+   * Starts a sequential pass: blocks are handed in data-flow order, alone or as a stage of
+   * blocks that do not depend on each other (see {@link dev.shears.core.graph.BlockStages}),
+   * and each block's statistics are taken on inputs that passed through the already-pruned
+   * earlier blocks, whose new values the pass reads from {@code prunedWeights} (stored
+   * layout and type) as the caller puts them there.
    */
-  SequentialPass sequential(Set<Evidence> kinds);
+  SequentialPass sequential(Set<Evidence> kinds, TensorStore prunedWeights);
 
   /** Zeroth-order importance per block name (ALGORITHM.md §1a), measured on {@code loss}. */
   Map<String, Double> blockImportance(
@@ -33,16 +37,24 @@ public interface StatisticsEngine extends AutoCloseable {
     return Map.of();
   }
 
+  /**
+   * How the statistics stage's time splits (for example session set-up and the passes over
+   * the data), in seconds; the pipeline reports each as {@code statistics / KEY}.
+   */
+  default Map<String, Double> timingsSeconds() {
+    return Map.of();
+  }
+
   @Override
   void close();
 
   /** One sequential pass over the blocks. */
   interface SequentialPass extends AutoCloseable {
-    /** Statistics of one block's tensors, given every earlier block's pruned weights. */
+    /**
+     * Statistics of the tensors of one block, or of one stage of independent blocks, given
+     * the pruned weights of every earlier block.
+     */
     Map<String, LayerStatistics> statistics(List<PrunableTensor> block);
-
-    /** The block's pruned weights (row-major views), for the blocks after it. */
-    void pruned(Map<PrunableTensor, float[]> weights);
 
     @Override
     void close();

@@ -1,18 +1,22 @@
 package dev.shears.core.calibration;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shears.api.Evidence;
+import dev.shears.core.graph.BlockStages;
 import dev.shears.core.graph.Inventory;
 import dev.shears.core.graph.PrunableTensor;
 import dev.shears.core.graph.SelectionRules;
 import dev.shears.core.onnx.ModelFile;
+import dev.shears.core.onnx.TensorStore;
 import dev.shears.core.progress.Progress;
 import dev.shears.core.pruning.LayerStatistics;
 import dev.shears.core.pruning.StatisticsEngine;
 import dev.shears.core.pruning.WeightCodec;
 import dev.shears.testdata.BundledModels;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,14 +34,13 @@ class SequentialStatisticsTest {
       Set<Evidence> kinds = Set.of(Evidence.ACTIVATION_NORMS, Evidence.INPUT_GRAM);
       Map<String, LayerStatistics> oneShot = engine.oneShot(inv.prunable(), kinds);
       Map<String, LayerStatistics> sequential = new LinkedHashMap<>();
-      try (StatisticsEngine.SequentialPass pass = engine.sequential(kinds)) {
+      try (TensorStore store = new TensorStore();
+          StatisticsEngine.SequentialPass pass = engine.sequential(kinds, store)) {
         for (List<PrunableTensor> block : inv.blocks().values()) {
           sequential.putAll(pass.statistics(block));
-          Map<PrunableTensor, float[]> same = new LinkedHashMap<>();
           for (PrunableTensor t : block) {
-            same.put(t, WeightCodec.readView(model, t));
+            store.put(t.name(), WeightCodec.storedBytes(t, WeightCodec.readView(model, t)));
           }
-          pass.pruned(same);
         }
       }
       assertEquals(oneShot.keySet(), sequential.keySet());
@@ -67,14 +70,13 @@ class SequentialStatisticsTest {
       Map<String, LayerStatistics> a = inline.oneShot(inv.prunable(), kinds);
       Map<String, LayerStatistics> b = mapped.oneShot(inv.prunable(), kinds);
       Map<String, LayerStatistics> c = new LinkedHashMap<>();
-      try (StatisticsEngine.SequentialPass pass = mapped.sequential(kinds)) {
+      try (TensorStore store = new TensorStore();
+          StatisticsEngine.SequentialPass pass = mapped.sequential(kinds, store)) {
         for (List<PrunableTensor> block : inv.blocks().values()) {
           c.putAll(pass.statistics(block));
-          Map<PrunableTensor, float[]> same = new LinkedHashMap<>();
           for (PrunableTensor t : block) {
-            same.put(t, WeightCodec.readView(model, t));
+            store.put(t.name(), WeightCodec.storedBytes(t, WeightCodec.readView(model, t)));
           }
-          pass.pruned(same);
         }
       }
       for (String t : a.keySet()) {
@@ -95,15 +97,14 @@ class SequentialStatisticsTest {
       Set<Evidence> kinds = Set.of(Evidence.ACTIVATION_NORMS);
       Map<String, LayerStatistics> oneShot = engine.oneShot(inv.prunable(), kinds);
       List<List<PrunableTensor>> blocks = List.copyOf(inv.blocks().values());
-      try (StatisticsEngine.SequentialPass pass = engine.sequential(kinds)) {
+      try (TensorStore store = new TensorStore();
+          StatisticsEngine.SequentialPass pass = engine.sequential(kinds, store)) {
         Map<String, LayerStatistics> first = pass.statistics(blocks.get(0));
         PrunableTensor t0 = blocks.get(0).get(0);
         assertEquals(oneShot.get(t0.name()).squareSums()[0], first.get(t0.name()).squareSums()[0], 1e-3);
-        Map<PrunableTensor, float[]> zeroed = new LinkedHashMap<>();
         for (PrunableTensor t : blocks.get(0)) {
-          zeroed.put(t, new float[(int) t.parameters()]);
+          store.put(t.name(), WeightCodec.storedBytes(t, new float[(int) t.parameters()]));
         }
-        pass.pruned(zeroed);
         Map<String, LayerStatistics> second = pass.statistics(blocks.get(1));
         PrunableTensor t1 = blocks.get(1).get(3); // out_proj input depends on block 1 only through block 0
         double dense = oneShot.get(t1.name()).squareSums()[0];
@@ -111,5 +112,50 @@ class SequentialStatisticsTest {
         assertTrue(Math.abs(dense - after) > 1e-3 * Math.abs(dense), "block 0 zeroed must change block 1's inputs");
       }
     }
+  }
+
+  /** Stages of independent blocks (vision i with text i) see what block-by-block steps see. */
+  @Test
+  void stagesGiveTheBlockByBlockStatistics() throws Exception {
+    try (ModelFile model = ModelFile.read(BundledModels.tinyClip().resolve("model.onnx"));
+        OrtStatisticsEngine engine = WandaReferenceTest.calib(24).open(model, Progress.NONE)) {
+      Inventory inv = Inventory.of(model.proto().getGraph(), SelectionRules.DEFAULT);
+      Set<Evidence> kinds = Set.of(Evidence.ACTIVATION_NORMS);
+      List<List<String>> stages = BlockStages.of(model.proto().getGraph(), inv.blocks());
+      assertEquals(4, stages.size());
+      List<List<PrunableTensor>> byBlock = List.copyOf(inv.blocks().values());
+      List<List<PrunableTensor>> byStage = new ArrayList<>();
+      for (List<String> stage : stages) {
+        List<PrunableTensor> tensors = new ArrayList<>();
+        stage.forEach(b -> tensors.addAll(inv.blocks().get(b)));
+        byStage.add(tensors);
+      }
+      Map<String, LayerStatistics> a = halvingPass(model, engine, kinds, byBlock);
+      Map<String, LayerStatistics> b = halvingPass(model, engine, kinds, byStage);
+      assertEquals(a.keySet(), b.keySet());
+      for (String t : a.keySet()) {
+        assertArrayEquals(a.get(t).squareSums(), b.get(t).squareSums(), t);
+      }
+    }
+  }
+
+  /** A sequential pass in which every "pruned" tensor is its dense value halved. */
+  private static Map<String, LayerStatistics> halvingPass(ModelFile model, OrtStatisticsEngine engine,
+      Set<Evidence> kinds, List<List<PrunableTensor>> steps) {
+    Map<String, LayerStatistics> out = new LinkedHashMap<>();
+    try (TensorStore store = new TensorStore();
+        StatisticsEngine.SequentialPass pass = engine.sequential(kinds, store)) {
+      for (List<PrunableTensor> step : steps) {
+        out.putAll(pass.statistics(step));
+        for (PrunableTensor t : step) {
+          float[] w = WeightCodec.readView(model, t);
+          for (int i = 0; i < w.length; i++) {
+            w[i] *= 0.5f;
+          }
+          store.put(t.name(), WeightCodec.storedBytes(t, w));
+        }
+      }
+    }
+    return out;
   }
 }

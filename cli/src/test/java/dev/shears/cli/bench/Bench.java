@@ -49,7 +49,8 @@ import java.util.Map;
  *
  * <p>Arguments: model names ({@code tinyclip}, {@code minilm}; default both), {@code --device D}
  * (default {@code cpu}), {@code --sparsity S} (default 0.5), {@code --rounds N} (repeat floor,
- * uniform and ecoflap N times, interleaved, and report medians; default 1), {@code --no-one-shot}
+ * uniform and ecoflap N times, interleaved, after one warm-up run of each, and report medians;
+ * default 3), {@code --no-one-shot}
  * (skip the one-shot uniform run shown for reference), {@code --work DIR} (outputs; default a
  * temporary folder).
  */
@@ -70,7 +71,7 @@ public final class Bench {
     List<String> models = new ArrayList<>();
     String device = "cpu";
     double sparsity = 0.5;
-    int rounds = 1;
+    int rounds = 3;
     boolean oneShot = true;
     Path work = null;
     for (int i = 0; i < args.length; i++) {
@@ -146,8 +147,13 @@ public final class Bench {
     System.out.printf(Locale.ROOT, "%n== %s (%s, %.1f MiB), %d calibration samples, batch %d%n", s.name(),
         s.model().getFileName(), Files.size(s.model()) / MIB, s.samples(), s.batch());
 
-    // warm-up: loads ONNX Runtime and compiles the reading path, so the floor is not inflated
+    // warm-up, every configuration once: loads ONNX Runtime and lets the JIT compile each
+    // path, so that no configuration pays for compilation the others were spared
     measure("floor (warm-up, not used)", () -> floor(s, calib, out));
+    measure("uniform + wanda (warm-up, not used)",
+        () -> prune(s, calib, registry, "uniform", sparsity, Mode.SEQUENTIAL, out));
+    measure("ecoflap + wanda (warm-up, not used)",
+        () -> prune(s, calib, registry, "ecoflap", sparsity, Mode.SEQUENTIAL, out));
     List<Run> floors = new ArrayList<>();
     List<Run> uniforms = new ArrayList<>();
     List<Run> ecoflaps = new ArrayList<>();
@@ -334,7 +340,7 @@ public final class Bench {
     Map<String, Double> t = new LinkedHashMap<>(report.timingsSeconds());
     double named = 0;
     for (Map.Entry<String, Double> e : t.entrySet()) {
-      if (!e.getKey().equals("total")) {
+      if (!e.getKey().equals("total") && !isPart(e.getKey())) {
         named += e.getValue();
       }
     }
@@ -342,6 +348,11 @@ public final class Bench {
     ordered.put("read + inventory + setup", Math.max(0, t.get("total") - named));
     ordered.putAll(t);
     return ordered;
+  }
+
+  /** A part of a stage ({@code statistics / passes}), already counted in the stage. */
+  private static boolean isPart(String stage) {
+    return stage.contains(" / ");
   }
 
   private static double secs(long since) {
@@ -355,7 +366,7 @@ public final class Bench {
         if (e.getKey().equals("total")) {
           continue;
         }
-        boolean outside = e.getKey().startsWith("(");
+        boolean outside = e.getKey().startsWith("(") || isPart(e.getKey());
         System.out.printf(Locale.ROOT, "  %-28s %8.3f s  %s%n", e.getKey(), e.getValue(),
             outside ? "" : String.format(Locale.ROOT, "%5.1f %%", 100 * e.getValue() / r.total()));
       }

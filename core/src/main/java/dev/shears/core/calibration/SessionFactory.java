@@ -15,12 +15,15 @@ import dev.shears.core.onnx.TensorShapes;
 import dev.shears.core.onnx.TensorStore;
 import dev.shears.core.onnx.proto.Onnx.GraphProto;
 import dev.shears.core.onnx.proto.Onnx.ModelProto;
+import dev.shears.core.onnx.proto.Onnx.NodeProto;
 import dev.shears.core.onnx.proto.Onnx.StringStringEntryProto;
 import dev.shears.core.onnx.proto.Onnx.TensorProto;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Builds ONNX Runtime sessions for the graph variants Shears derives from a model (statistics
@@ -37,6 +40,14 @@ final class SessionFactory {
   /** Weight bytes up to which a session's graph carries its weights inline. */
   static final long INLINE_LIMIT = 512L << 20;
   private static final int SMALL = 1024;
+  /**
+   * In an inline graph, tensors from this size up that no MatMul, Gemm or Conv reads (an
+   * embedding table) are still handed over as mapped initializers: copying them into the
+   * serialized graph made up most of a session's set-up, and only weights that ONNX Runtime
+   * pre-packs gain from being inline.
+   */
+  private static final long MAPPED_IN_INLINE = 1L << 20;
+  private static final Set<String> PACKING_OPS = Set.of("MatMul", "Gemm", "Conv", "ConvTranspose");
 
   private final OrtEnvironment env;
   private final ModelFile model;
@@ -105,11 +116,13 @@ final class SessionFactory {
         options.addConfigEntry("session.disable_prepacking", "1");
       }
       GraphProto.Builder g = graph.toBuilder();
+      Set<String> packable = inline ? packableWeights(graph) : Set.of();
       for (int i = 0; i < g.getInitializerCount(); i++) {
         TensorProto t = g.getInitializer(i);
         ByteBuffer override = overrides == null ? null : overrides.get(t.getName());
         boolean external = t.getDataLocation() == TensorProto.DataLocation.EXTERNAL;
-        if (inline) {
+        long size = TensorShapes.byteSize(model.path(), t);
+        if (inline && (optimize || size < MAPPED_IN_INLINE || packable.contains(t.getName()))) {
           if (override != null || external) {
             ByteBuffer data = override != null ? override : model.rawBytes(t);
             g.setInitializer(i, t.toBuilder().clearExternalData().clearDataLocation().clearFloatData()
@@ -117,7 +130,6 @@ final class SessionFactory {
           }
           continue;
         }
-        long size = TensorShapes.byteSize(model.path(), t);
         OnnxJavaType type = javaType(t.getDataType());
         if (size < SMALL || type == null || (override == null && !external && !t.hasRawData())) {
           if (override != null) {
@@ -150,6 +162,17 @@ final class SessionFactory {
       throw new ShearsException("ONNX Runtime cannot load the model: "
           + String.valueOf(e.getMessage()).replace('\n', ' '), e);
     }
+  }
+
+  /** Initializers read by operators whose kernels pre-pack their weights. */
+  private static Set<String> packableWeights(GraphProto graph) {
+    Set<String> names = new HashSet<>();
+    for (NodeProto n : graph.getNodeList()) {
+      if (PACKING_OPS.contains(n.getOpType()) && n.getDomain().isEmpty()) {
+        names.addAll(n.getInputList());
+      }
+    }
+    return names;
   }
 
   private static ByteBuffer copyDirect(ByteBuffer data) {

@@ -100,7 +100,7 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
     GraphProto statsGraph = sub.build(nodes, inputs, probes.nodes(), probes.initializers(), probes.outputs());
     StatisticsAccumulator acc = new StatisticsAccumulator();
     runOver(statsGraph, null, probes, List.of(), null, null, acc, "Statistics");
-    return acc.result();
+    return acc.result(probes.probes());
   }
 
   /** Runs a graph over the calibration set, feeding graph inputs (and cached values), accumulating probes. */
@@ -158,11 +158,16 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
   }
 
   private static void collect(OrtSession.Result result, StatisticsProbes probes, StatisticsAccumulator acc) {
+    Set<String> done = new HashSet<>();
     for (StatisticsProbes.Probe p : probes.probes()) {
-      long[] shape = OrtTensors.longs(tensor(result, p.rows()));
-      float[] ss = p.squareSums() == null ? null : OrtTensors.floats(tensor(result, p.squareSums()));
-      float[] gram = p.gram() == null ? null : OrtTensors.floats(tensor(result, p.gram()));
-      acc.add(p, shape[0], ss, gram);
+      if (done.add(p.rows())) {
+        acc.addRows(p.rows(), OrtTensors.longs(tensor(result, p.rows()))[0]);
+      }
+      for (String output : new String[] {p.squareSums(), p.gram()}) {
+        if (output != null && done.add(output)) {
+          acc.add(output, OrtTensors.floats(tensor(result, output)));
+        }
+      }
     }
   }
 
@@ -317,7 +322,7 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
         cache.close();
       }
       cache = next;
-      return acc.result();
+      return acc.result(probes.probes());
     }
 
     @Override

@@ -2,39 +2,58 @@ package dev.shears.core.calibration;
 
 import dev.shears.core.graph.StatisticsProbes.Probe;
 import dev.shears.core.pruning.LayerStatistics;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Sums per-batch reductions into per-tensor statistics, in double: a float sum over many
- * batches would lose the small contributions the reference keeps.
+ * batches would lose the small contributions the reference keeps. Sums are kept per probe
+ * output, which probes on the same activation share, so each is added once per batch.
  */
 final class StatisticsAccumulator {
-  private final Map<String, double[]> squareSums = new LinkedHashMap<>();
-  private final Map<String, double[]> grams = new LinkedHashMap<>();
-  private final Map<String, long[]> tokens = new LinkedHashMap<>();
+  private final Map<String, double[]> sums = new HashMap<>();
+  private final Map<String, long[]> rows = new HashMap<>();
 
-  void add(Probe probe, long rows, float[] ss, float[] gram) {
-    tokens.computeIfAbsent(probe.tensor(), k -> new long[1])[0] += rows;
-    if (ss != null) {
-      double[] acc = squareSums.computeIfAbsent(probe.tensor(), k -> new double[ss.length]);
-      for (int i = 0; i < ss.length; i++) {
-        acc[i] += ss[i];
-      }
-    }
-    if (gram != null) {
-      double[] acc = grams.computeIfAbsent(probe.tensor(), k -> new double[gram.length]);
-      for (int i = 0; i < gram.length; i++) {
-        acc[i] += gram[i];
-      }
+  /** Adds one batch's value of a reduction output. */
+  void add(String output, float[] values) {
+    double[] acc = sums.computeIfAbsent(output, k -> new double[values.length]);
+    for (int i = 0; i < values.length; i++) {
+      acc[i] += values[i];
     }
   }
 
-  Map<String, LayerStatistics> result() {
+  /** Adds one batch's token count of a probe's {@code rows} output. */
+  void addRows(String output, long count) {
+    rows.computeIfAbsent(output, k -> new long[1])[0] += count;
+  }
+
+  /** Per tensor, the sums of its probes (a weight read by several nodes sums their inputs). */
+  Map<String, LayerStatistics> result(List<Probe> probes) {
     Map<String, LayerStatistics> out = new LinkedHashMap<>();
-    for (Map.Entry<String, long[]> e : tokens.entrySet()) {
-      out.put(e.getKey(), new LayerStatistics(squareSums.get(e.getKey()), grams.get(e.getKey()), e.getValue()[0]));
+    for (Probe p : probes) {
+      LayerStatistics mine = new LayerStatistics(copy(p.squareSums()), copy(p.gram()), rows.get(p.rows())[0]);
+      out.merge(p.tensor(), mine, StatisticsAccumulator::plus);
     }
     return out;
+  }
+
+  private double[] copy(String output) {
+    return output == null ? null : sums.get(output).clone();
+  }
+
+  private static LayerStatistics plus(LayerStatistics a, LayerStatistics b) {
+    return new LayerStatistics(plus(a.squareSums(), b.squareSums()), plus(a.gram(), b.gram()), a.tokens() + b.tokens());
+  }
+
+  private static double[] plus(double[] a, double[] b) {
+    if (a == null) {
+      return null;
+    }
+    for (int i = 0; i < a.length; i++) {
+      a[i] += b[i];
+    }
+    return a;
   }
 }

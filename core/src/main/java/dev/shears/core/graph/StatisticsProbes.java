@@ -29,6 +29,7 @@ public final class StatisticsProbes {
    * @param squareSums output name of the per-feature sum of squares, or null
    * @param gram output name of XᵀX, or null
    * @param rows output name of the reshaped activation's shape ({@code [tokens, in]})
+   *     (probes on the same activation share their output names)
    */
   public record Probe(String tensor, String activation, String squareSums, String gram, String rows) {}
 
@@ -36,6 +37,7 @@ public final class StatisticsProbes {
   private final Map<String, TensorProto> initializers = new LinkedHashMap<>();
   private final List<Probe> probes = new ArrayList<>();
   private final List<String> outputs = new ArrayList<>();
+  private final Map<String, Probe> byActivation = new java.util.HashMap<>();
   private final int opset;
   private int counter;
 
@@ -43,47 +45,62 @@ public final class StatisticsProbes {
     this.opset = opset;
   }
 
-  /** Adds probes on every consumer of {@code t} whose activation is in {@code computable}. */
+  /**
+   * Adds probes on every consumer of {@code t} whose activation is in {@code computable}.
+   * Consumers that read the same activation (a block's Q, K and V projections) share one set
+   * of reduction nodes: their statistics are the same numbers.
+   */
   public void add(PrunableTensor t, Set<Evidence> kinds, Set<String> computable) {
     for (Consumer c : t.consumers()) {
       if (computable != null && !computable.contains(c.activation())) {
         continue;
       }
-      int k = counter++;
-      String p = PREFIX + k + "/";
-      String x = c.activation();
-      if (t.dataType() != DataType.FLOAT) {
-        nodes.add(node("Cast", List.of(x), p + "cast", attrInt("to", DataType.FLOAT.code())));
-        x = p + "cast";
+      String key = c.activation() + "|" + t.dataType() + "|" + t.columns();
+      Probe shared = byActivation.get(key);
+      if (shared == null) {
+        shared = reductions(c.activation(), t, kinds);
+        byActivation.put(key, shared);
       }
-      String shape = reshapeTarget(t.columns());
-      nodes.add(node("Reshape", List.of(x, shape), p + "x2d"));
-      String x2d = p + "x2d";
-      nodes.add(node("Shape", List.of(x2d), p + "rows"));
-      outputs.add(p + "rows");
-      String ss = null;
-      if (kinds.contains(Evidence.ACTIVATION_NORMS)) {
-        ss = p + "ss";
-        if (opset >= 18) {
-          nodes.add(node("ReduceSumSquare", List.of(x2d, axesZero()), ss, attrInt("keepdims", 0)));
-        } else {
-          nodes.add(node("ReduceSumSquare", List.of(x2d), ss,
-              AttributeProto.newBuilder().setName("axes").setType(AttributeProto.AttributeType.INTS).addInts(0).build(),
-              attrInt("keepdims", 0)));
-        }
-        outputs.add(ss);
-      }
-      String gram = null;
-      if (kinds.contains(Evidence.INPUT_GRAM)) {
-        gram = p + "gram";
-        nodes.add(node("Transpose", List.of(x2d), p + "xt",
-            AttributeProto.newBuilder().setName("perm").setType(AttributeProto.AttributeType.INTS)
-                .addInts(1).addInts(0).build()));
-        nodes.add(node("MatMul", List.of(p + "xt", x2d), gram));
-        outputs.add(gram);
-      }
-      probes.add(new Probe(t.name(), c.activation(), ss, gram, p + "rows"));
+      probes.add(new Probe(t.name(), c.activation(), shared.squareSums(), shared.gram(), shared.rows()));
     }
+  }
+
+  /** The reduction nodes on one activation; the returned probe's tensor is not used. */
+  private Probe reductions(String activation, PrunableTensor t, Set<Evidence> kinds) {
+    int k = counter++;
+    String p = PREFIX + k + "/";
+    String x = activation;
+    if (t.dataType() != DataType.FLOAT) {
+      nodes.add(node("Cast", List.of(x), p + "cast", attrInt("to", DataType.FLOAT.code())));
+      x = p + "cast";
+    }
+    String shape = reshapeTarget(t.columns());
+    nodes.add(node("Reshape", List.of(x, shape), p + "x2d"));
+    String x2d = p + "x2d";
+    nodes.add(node("Shape", List.of(x2d), p + "rows"));
+    outputs.add(p + "rows");
+    String ss = null;
+    if (kinds.contains(Evidence.ACTIVATION_NORMS)) {
+      ss = p + "ss";
+      if (opset >= 18) {
+        nodes.add(node("ReduceSumSquare", List.of(x2d, axesZero()), ss, attrInt("keepdims", 0)));
+      } else {
+        nodes.add(node("ReduceSumSquare", List.of(x2d), ss,
+            AttributeProto.newBuilder().setName("axes").setType(AttributeProto.AttributeType.INTS).addInts(0).build(),
+            attrInt("keepdims", 0)));
+      }
+      outputs.add(ss);
+    }
+    String gram = null;
+    if (kinds.contains(Evidence.INPUT_GRAM)) {
+      gram = p + "gram";
+      nodes.add(node("Transpose", List.of(x2d), p + "xt",
+          AttributeProto.newBuilder().setName("perm").setType(AttributeProto.AttributeType.INTS)
+              .addInts(1).addInts(0).build()));
+      nodes.add(node("MatMul", List.of(p + "xt", x2d), gram));
+      outputs.add(gram);
+    }
+    return new Probe(t.name(), activation, ss, gram, p + "rows");
   }
 
   private String reshapeTarget(int columns) {

@@ -43,16 +43,15 @@ import java.util.Map;
 /**
  * The end-to-end bench of issue 7: for each model, in one JVM, the floor (read + one plain ONNX
  * Runtime pass over the calibration set + write), uniform Wanda and ECoFLaP + Wanda (both
- * sequential, the default mode) through {@link PruneJob}, with per-stage wall time, peak heap and
- * peak RSS per run, and the two ratios. Run it with {@code scripts/bench.sh}; it is a test-source
- * main, never part of {@code mvn verify}.
+ * sequential, the default mode) and uniform Wanda one-shot, through {@link PruneJob}, with
+ * per-stage wall time, peak heap and peak RSS per run, and the ratios. Run it with
+ * {@code scripts/bench.sh}; it is a test-source main, never part of {@code mvn verify}.
  *
  * <p>Arguments: model names ({@code tinyclip}, {@code minilm}; default both), {@code --device D}
- * (default {@code cpu}), {@code --sparsity S} (default 0.5), {@code --rounds N} (repeat floor,
- * uniform and ecoflap N times, interleaved, after one warm-up run of each, and report medians;
- * default 3), {@code --no-one-shot}
- * (skip the one-shot uniform run shown for reference), {@code --work DIR} (outputs; default a
- * temporary folder).
+ * (default {@code cpu}), {@code --sparsity S} (default 0.5), {@code --warmup N} (unmeasured runs
+ * of every configuration first; default 1), {@code --rounds N} (measured rounds, configurations
+ * interleaved, medians reported; default 3), {@code --no-one-shot} (skip the one-shot runs),
+ * {@code --work DIR} (outputs; default a temporary folder).
  */
 public final class Bench {
   private static final double MIB = 1024.0 * 1024.0;
@@ -72,6 +71,7 @@ public final class Bench {
     String device = "cpu";
     double sparsity = 0.5;
     int rounds = 3;
+    int warmups = 1;
     boolean oneShot = true;
     Path work = null;
     for (int i = 0; i < args.length; i++) {
@@ -80,6 +80,7 @@ public final class Bench {
         case "--sparsity" -> sparsity = Double.parseDouble(args[++i]);
         case "--work" -> work = Path.of(args[++i]);
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+        case "--warmup" -> warmups = Integer.parseInt(args[++i]);
         case "--no-one-shot" -> oneShot = false;
         default -> models.add(args[i]);
       }
@@ -97,7 +98,7 @@ public final class Bench {
         sparsity, work);
     for (String m : models) {
       Subject s = subject(m, work);
-      bench(s, registry, device, sparsity, rounds, oneShot, work.resolve(m));
+      bench(s, registry, device, sparsity, warmups, rounds, oneShot, work.resolve(m));
     }
   }
 
@@ -139,8 +140,8 @@ public final class Bench {
     return out;
   }
 
-  static void bench(Subject s, StrategyRegistry registry, String device, double sparsity, int rounds,
-      boolean withOneShot, Path out) throws Exception {
+  static void bench(Subject s, StrategyRegistry registry, String device, double sparsity, int warmups,
+      int rounds, boolean withOneShot, Path out) throws Exception {
     Files.createDirectories(out);
     CalibrationConfig calib = new CalibrationConfig(s.calib(), s.modelDir(), s.format(), s.samples(), s.batch(),
         device);
@@ -149,15 +150,21 @@ public final class Bench {
 
     // warm-up, every configuration once: loads ONNX Runtime and lets the JIT compile each
     // path, so that no configuration pays for compilation the others were spared
-    measure("floor (warm-up, not used)", () -> floor(s, calib, out));
-    measure("uniform + wanda (warm-up, not used)",
-        () -> prune(s, calib, registry, "uniform", sparsity, Mode.SEQUENTIAL, out));
-    measure("ecoflap + wanda (warm-up, not used)",
-        () -> prune(s, calib, registry, "ecoflap", sparsity, Mode.SEQUENTIAL, out));
+    for (int w = 0; w < warmups; w++) {
+      measure("floor (warm-up, not used)", () -> floor(s, calib, out));
+      measure("uniform + wanda (warm-up, not used)",
+          () -> prune(s, calib, registry, "uniform", sparsity, Mode.SEQUENTIAL, out));
+      measure("ecoflap + wanda (warm-up, not used)",
+          () -> prune(s, calib, registry, "ecoflap", sparsity, Mode.SEQUENTIAL, out));
+      if (withOneShot) {
+        measure("uniform + wanda, one-shot (warm-up, not used)",
+            () -> prune(s, calib, registry, "uniform", sparsity, Mode.ONE_SHOT, out));
+      }
+    }
     List<Run> floors = new ArrayList<>();
     List<Run> uniforms = new ArrayList<>();
     List<Run> ecoflaps = new ArrayList<>();
-    Run oneShot = null;
+    List<Run> oneShots = new ArrayList<>();
     for (int round = 1; round <= rounds; round++) {
       String tag = rounds > 1 ? " #" + round : "";
       floors.add(measure("floor" + tag, () -> floor(s, calib, out)));
@@ -165,29 +172,31 @@ public final class Bench {
           () -> prune(s, calib, registry, "uniform", sparsity, Mode.SEQUENTIAL, out)));
       ecoflaps.add(measure("ecoflap + wanda" + tag,
           () -> prune(s, calib, registry, "ecoflap", sparsity, Mode.SEQUENTIAL, out)));
+      if (withOneShot) {
+        oneShots.add(measure("uniform + wanda, one-shot" + tag,
+            () -> prune(s, calib, registry, "uniform", sparsity, Mode.ONE_SHOT, out)));
+      }
     }
+    List<Run> shown = new ArrayList<>(List.of(median(floors), median(uniforms), median(ecoflaps)));
     if (withOneShot) {
-      oneShot = measure("uniform + wanda, one-shot (reference)",
-          () -> prune(s, calib, registry, "uniform", sparsity, Mode.ONE_SHOT, out));
-    }
-    Run floor = median(floors);
-    Run uniform = median(uniforms);
-    Run ecoflap = median(ecoflaps);
-    List<Run> shown = new ArrayList<>(List.of(floor, uniform, ecoflap));
-    if (oneShot != null) {
-      shown.add(oneShot);
+      shown.add(median(oneShots));
     }
     printTable(shown);
-    double[] a = new double[rounds];
-    double[] b = new double[rounds];
-    for (int i = 0; i < rounds; i++) {
-      a[i] = uniforms.get(i).total() / floors.get(i).total();
-      b[i] = ecoflaps.get(i).total() / uniforms.get(i).total();
+    printRatio("ratio (a) uniform wanda / floor           ", uniforms, floors, 1.5);
+    if (withOneShot) {
+      printRatio("ratio (a) uniform wanda, one-shot / floor ", oneShots, floors, 1.5);
     }
-    System.out.printf(Locale.ROOT, "ratio (a) uniform wanda / floor   = %.2f  (target <= 1.5)%s%n", median(a),
-        perRound(a));
-    System.out.printf(Locale.ROOT, "ratio (b) ecoflap / uniform wanda = %.2f  (target <= 3)%s%n", median(b),
-        perRound(b));
+    printRatio("ratio (b) ecoflap / uniform wanda         ", ecoflaps, uniforms, 3);
+  }
+
+  /** The median over rounds of {@code top / bottom}, each round's pair measured side by side. */
+  private static void printRatio(String label, List<Run> top, List<Run> bottom, double target) {
+    double[] r = new double[top.size()];
+    for (int i = 0; i < r.length; i++) {
+      r[i] = top.get(i).total() / bottom.get(i).total();
+    }
+    System.out.printf(Locale.ROOT, "%s= %.2f  (target <= %s)%s%n", label, median(r),
+        target == Math.rint(target) ? Integer.toString((int) target) : Double.toString(target), perRound(r));
   }
 
   private static Run median(List<Run> runs) {

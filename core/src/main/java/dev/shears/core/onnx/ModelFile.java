@@ -148,9 +148,17 @@ public final class ModelFile implements AutoCloseable {
 
   /** The tensor's values as floats, in stored order (fp16 and bf16 widened). */
   public float[] readFloats(TensorProto tensor) {
+    return withRawBytes(tensor, bytes -> TensorValues.decodeFloats(path, tensor, bytes));
+  }
+
+  /**
+   * Applies {@code reader} to the tensor's {@link #rawBytes} (null for typed fields), which
+   * are valid only during the call: external data mapped for it is released after.
+   */
+  public <T> T withRawBytes(TensorProto tensor, java.util.function.Function<ByteBuffer, T> reader) {
     ByteBuffer bytes = rawBytes(tensor);
     try {
-      return TensorValues.decodeFloats(path, tensor, bytes);
+      return reader.apply(bytes);
     } finally {
       if (ExternalData.isExternal(tensor)) {
         Buffers.release(bytes);

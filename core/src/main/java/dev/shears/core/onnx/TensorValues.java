@@ -106,7 +106,10 @@ public final class TensorValues {
 
   /**
    * The same tensor with new values given as raw little-endian bytes of its own type, stored
-   * the way the original stored them (see {@link #withValues}).
+   * the way the original stored them (see {@link #withValues}). Raw data is not copied: the
+   * returned tensor reads {@code bytes} (typically a mapped region of a {@link TensorStore}),
+   * which must stay valid, unchanged and unreleased for as long as the tensor is used. A
+   * copy would touch as much fresh memory as the model has pruned weights.
    */
   public static TensorProto withStoredBytes(Path file, TensorProto original, ByteBuffer bytes) {
     boolean typed = !original.hasRawData() && !ExternalData.isExternal(original);
@@ -114,7 +117,7 @@ public final class TensorValues {
       return withValues(original, decodeFloats(file, original, bytes));
     }
     return original.toBuilder().clearExternalData().clearDataLocation()
-        .setRawData(ByteString.copyFrom(bytes.duplicate())).build();
+        .setRawData(com.google.protobuf.UnsafeByteOperations.unsafeWrap(bytes.duplicate())).build();
   }
 
   /**

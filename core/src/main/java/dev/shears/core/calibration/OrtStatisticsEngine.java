@@ -223,6 +223,7 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
   @Override
   public void close() {
     // sessions are closed after each pass; the environment is shared and lives with the JVM
+    sessions.close();
   }
 
   /**

@@ -6,7 +6,8 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
-import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.shears.core.ShearsException;
 import dev.shears.core.onnx.Buffers;
 import dev.shears.core.onnx.DataType;
@@ -53,6 +54,7 @@ final class SessionFactory {
   private final ModelFile model;
   private final Device device;
   private final long inlineLimit;
+  private ByteBuffer scratch;
 
   SessionFactory(OrtEnvironment env, ModelFile model, Device device, long inlineLimit) {
     this.env = env;
@@ -126,14 +128,14 @@ final class SessionFactory {
           if (override != null || external) {
             ByteBuffer data = override != null ? override : model.rawBytes(t);
             g.setInitializer(i, t.toBuilder().clearExternalData().clearDataLocation().clearFloatData()
-                .clearInt32Data().setRawData(ByteString.copyFrom(data.duplicate())).build());
+                .clearInt32Data().setRawData(UnsafeByteOperations.unsafeWrap(data.duplicate())).build());
           }
           continue;
         }
         OnnxJavaType type = javaType(t.getDataType());
         if (size < SMALL || type == null || (override == null && !external && !t.hasRawData())) {
           if (override != null) {
-            g.setInitializer(i, t.toBuilder().setRawData(ByteString.copyFrom(override.duplicate())).build());
+            g.setInitializer(i, t.toBuilder().setRawData(UnsafeByteOperations.unsafeWrap(override.duplicate())).build());
           }
           continue;
         }
@@ -153,7 +155,10 @@ final class SessionFactory {
             .setDataLocation(TensorProto.DataLocation.EXTERNAL).build());
       }
       ModelProto variant = model.proto().toBuilder().setGraph(g).build();
-      OrtSession session = env.createSession(variant.toByteArray(), options);
+      OrtSession session;
+      synchronized (this) { // the buffer is shared: one session is built from it at a time
+        session = env.createSession(serialized(variant), options);
+      }
       return new Handle(session, options, owned, mapped);
     } catch (OrtException e) {
       owned.forEach(OnnxTensor::close);
@@ -173,6 +178,37 @@ final class SessionFactory {
       }
     }
     return names;
+  }
+
+  /**
+   * The model's bytes in a direct buffer this factory reuses from session to session. ONNX
+   * Runtime parses them during {@code createSession} and keeps nothing of them after, so one
+   * buffer serves every variant; a fresh array per session would touch as much new memory as
+   * the graph's inline weights each time. The weights wrapped above (mapped store regions and
+   * external data, not copied) stay valid until the session is built.
+   */
+  private ByteBuffer serialized(ModelProto variant) {
+    int size = variant.getSerializedSize();
+    if (scratch == null || scratch.capacity() < size) {
+      Buffers.release(scratch);
+      scratch = ByteBuffer.allocateDirect(Math.max(size, scratch == null ? 0 : 2 * scratch.capacity()));
+    }
+    scratch.clear();
+    try {
+      CodedOutputStream out = CodedOutputStream.newInstance(scratch);
+      variant.writeTo(out);
+      out.flush();
+    } catch (java.io.IOException e) {
+      throw new ShearsException("cannot serialize a session graph: " + e.getMessage(), e);
+    }
+    scratch.flip();
+    return scratch;
+  }
+
+  /** Frees the serialization buffer; sessions already built are not affected. */
+  synchronized void close() {
+    Buffers.release(scratch);
+    scratch = null;
   }
 
   private static ByteBuffer copyDirect(ByteBuffer data) {

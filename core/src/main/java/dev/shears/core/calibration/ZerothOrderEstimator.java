@@ -109,7 +109,8 @@ final class ZerothOrderEstimator {
     long queries = 0;
     long queryNanos = 0;
     int tensorIndex = 0;
-    try (Progress.Task bar = progress.start("Zeroth-order queries", total)) {
+    try (Progress.Task bar = progress.start("Zeroth-order queries", total);
+        Perturbed perturbed = new Perturbed()) {
       for (Slice s : slices) {
         double blockScore = 0;
         if (s.outputs().isEmpty()) {
@@ -134,8 +135,6 @@ final class ZerothOrderEstimator {
               fixed.put(t.name(), weightTensor(t, w));
             }
             double[] scores = new double[s.tensors().size()];
-            float[] plus = null;
-            float[] minus = null;
             // batch-major: a batch's upstream values become ONNX Runtime tensors once and serve
             // every query on it; each tensor's score still sums its batches in order
             for (int b = 0; b < dense.size(); b++) {
@@ -161,24 +160,16 @@ final class ZerothOrderEstimator {
                 for (int ti = 0; ti < s.tensors().size(); ti++) {
                   PrunableTensor t = s.tensors().get(ti);
                   float[] w = original.get(t.name());
-                  if (plus == null || plus.length < w.length) {
-                    plus = new float[w.length];
-                    minus = new float[w.length];
-                  }
-                  float[] p = w.length == plus.length ? plus : new float[w.length];
-                  float[] m = w.length == minus.length ? minus : new float[w.length];
                   for (int k = 0; k < settings.perturbations(); k++) {
                     SplittableRandom rng = new SplittableRandom(mix(seed, tensorIndex + ti, b, k));
-                    float eps = (float) settings.eps();
-                    for (int i = 0; i < w.length; i++) {
-                      float step = eps * (float) rng.nextGaussian();
-                      // always from the original values, never by undoing a step
-                      p[i] = w[i] + step;
-                      m[i] = w[i] - step;
-                    }
+                    perturbed.fill(w, (float) settings.eps(), rng);
                     long start = System.nanoTime();
-                    double lossPlus = query(session, s, t, p, feeds, batch, loss);
-                    double lossMinus = query(session, s, t, m, feeds, batch, loss);
+                    double lossPlus;
+                    double lossMinus;
+                    try (OnnxTensor p = perturbed.plus(t); OnnxTensor m = perturbed.minus(t)) {
+                      lossPlus = query(session, s, t, p, feeds, batch, loss);
+                      lossMinus = query(session, s, t, m, feeds, batch, loss);
+                    }
                     queryNanos += System.nanoTime() - start;
                     queries += 2;
                     scores[ti] += Math.abs(lossPlus - lossMinus) / (2 * settings.eps()) / settings.perturbations();
@@ -217,10 +208,10 @@ final class ZerothOrderEstimator {
     return h;
   }
 
-  private double query(OrtSession session, Slice s, PrunableTensor t, float[] weights, Map<String, OnnxTensor> feeds,
-      DenseBatch batch, CalibrationLoss loss) throws OrtException {
+  private double query(OrtSession session, Slice s, PrunableTensor t, OnnxTensor perturbed,
+      Map<String, OnnxTensor> feeds, DenseBatch batch, CalibrationLoss loss) throws OrtException {
     OnnxTensor original = feeds.get(t.name());
-    try (OnnxTensor perturbed = weightTensor(t, weights)) {
+    try {
       feeds.put(t.name(), perturbed);
       Map<String, FloatTensor> outputs = new LinkedHashMap<>(batch.outputs());
       try (OrtSession.Result r = session.run(feeds)) {
@@ -231,6 +222,76 @@ final class ZerothOrderEstimator {
       return loss.loss(new BatchRun(batch.inputs(), outputs), new BatchRun(batch.inputs(), batch.outputs()));
     } finally {
       feeds.put(t.name(), original);
+    }
+  }
+
+  /**
+   * The two perturbed copies {@code W ± eps·z} of the tensor being queried, in native memory
+   * reused from query to query: ONNX Runtime reads a direct buffer in place, so a query
+   * allocates and copies nothing (a fresh buffer per query cost more than the run itself on
+   * small models). Half-precision tensors are encoded into the same buffers.
+   */
+  private final class Perturbed implements AutoCloseable {
+    private ByteBuffer plus;
+    private ByteBuffer minus;
+    private float[] plusValues = new float[0];
+    private float[] minusValues = new float[0];
+    private int count;
+
+    /** Draws z and writes both directions, always from the original values. */
+    void fill(float[] w, float eps, SplittableRandom rng) {
+      count = w.length;
+      if (plusValues.length < count) {
+        plusValues = new float[count];
+        minusValues = new float[count];
+      }
+      for (int i = 0; i < count; i++) {
+        float step = eps * (float) rng.nextGaussian();
+        plusValues[i] = w[i] + step;
+        minusValues[i] = w[i] - step;
+      }
+    }
+
+    OnnxTensor plus(PrunableTensor t) throws OrtException {
+      plus = encode(plus, plusValues, t);
+      return tensor(plus, t);
+    }
+
+    OnnxTensor minus(PrunableTensor t) throws OrtException {
+      minus = encode(minus, minusValues, t);
+      return tensor(minus, t);
+    }
+
+    private ByteBuffer encode(ByteBuffer into, float[] values, PrunableTensor t) {
+      int bytes = count * t.dataType().bytes();
+      if (into == null || into.capacity() < bytes) {
+        dev.shears.core.onnx.Buffers.release(into);
+        into = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+      }
+      into.clear();
+      if (t.dataType() == DataType.FLOAT) {
+        into.asFloatBuffer().put(values, 0, count);
+      } else {
+        ByteBuffer encoded = TensorValues.encodeBuffer(t.dataType(), java.util.Arrays.copyOf(values, count));
+        into.put(encoded.order(ByteOrder.LITTLE_ENDIAN).duplicate());
+      }
+      into.position(0).limit(bytes);
+      return into;
+    }
+
+    private OnnxTensor tensor(ByteBuffer data, PrunableTensor t) throws OrtException {
+      OnnxJavaType type = switch (t.dataType()) {
+        case FLOAT16 -> OnnxJavaType.FLOAT16;
+        case BFLOAT16 -> OnnxJavaType.BFLOAT16;
+        default -> OnnxJavaType.FLOAT;
+      };
+      return OnnxTensor.createTensor(env, data.duplicate().order(ByteOrder.nativeOrder()), t.storedShape(), type);
+    }
+
+    @Override
+    public void close() {
+      dev.shears.core.onnx.Buffers.release(plus);
+      dev.shears.core.onnx.Buffers.release(minus);
     }
   }
 

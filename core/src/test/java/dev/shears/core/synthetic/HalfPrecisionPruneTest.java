@@ -1,6 +1,7 @@
 package dev.shears.core.synthetic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shears.api.SparsityPattern;
 import dev.shears.api.StrategyRegistry;
@@ -17,6 +18,8 @@ import dev.shears.core.pruning.Mode;
 import dev.shears.core.pruning.PruneJob;
 import dev.shears.core.pruning.PruneOptions;
 import dev.shears.core.pruning.WeightCodec;
+import dev.shears.core.report.BlockReport;
+import dev.shears.core.report.PruneReport;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -56,6 +59,23 @@ class HalfPrecisionPruneTest {
           assertEquals(t.columns() / 2, zeros, t.name() + " row " + r);
         }
       }
+    }
+  }
+
+  /** Zeroth-order queries feed perturbed fp16 tensors: every block gets a finite, positive importance. */
+  @Test
+  void ecoflapMeasuresFloat16Blocks() throws Exception {
+    Path model = SyntheticClipBuilder.build(tmp.resolve("m"), 32, 2, true, 8);
+    PruneOptions o = new PruneOptions(0.5, SparsityPattern.unstructured(), "wanda", "ecoflap", null,
+        Map.of("allocator.samples", "8"), Mode.SEQUENTIAL, 0);
+    CalibrationConfig calib = new CalibrationConfig(tmp.resolve("m/calib"), null, CalibrationSources.Format.NPY,
+        8, 4, "cpu");
+    PruneReport report = new PruneJob(model, tmp.resolve("eco.onnx"), null, SelectionRules.DEFAULT, o,
+        ExternalDataPolicy.AUTO)
+        .run(StrategyRegistry.load(getClass().getClassLoader()), Progress.NONE, m -> calib.open(m, Progress.NONE));
+    assertEquals(4, report.blocks().size());
+    for (BlockReport b : report.blocks()) {
+      assertTrue(b.importance() != null && Double.isFinite(b.importance()) && b.importance() > 0, b.toString());
     }
   }
 }

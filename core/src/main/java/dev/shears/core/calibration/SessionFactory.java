@@ -110,6 +110,11 @@ final class SessionFactory {
           : OrtSession.SessionOptions.OptLevel.NO_OPT);
       options.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
       options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+      // Each of these sessions serves a single pass over the calibration set. A memory pattern
+      // is planned on the first run and allocated as one new block on the second, so it costs a
+      // second cold run (a third of a MiniLM step's time) that a pass is too short to win back;
+      // without it the arena's chunks from the first run serve every later one.
+      options.setMemoryPatternOptimization(false);
       if (device.cuda()) {
         options.addCUDA(device.id());
       }

@@ -55,6 +55,7 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
   /** Wall time of statistics runs: building their sessions, and the passes over the data. */
   private long sessionNanos;
   private long passNanos;
+  private final Map<String, Double> timings = new LinkedHashMap<>();
 
   public OrtStatisticsEngine(ModelFile model, CalibrationSource source, int batchSize, Device device,
       Progress progress) {
@@ -202,14 +203,15 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
     zo.put("forwardEquivalentsPerQuery", Math.round(r.forwardEquivalentsPerQuery() * 1000) / 1000.0);
     zo.put("tensorScores", r.tensorScores());
     diagnostics.put("zerothOrder", zo);
+    r.seconds().forEach((k, v) -> timings.put("zeroth-order importance / " + k, v));
     return r.importance();
   }
 
   @Override
   public Map<String, Double> timingsSeconds() {
-    Map<String, Double> t = new LinkedHashMap<>();
-    t.put("session set-up", Math.round(sessionNanos / 1e6) / 1e3);
-    t.put("passes", Math.round(passNanos / 1e6) / 1e3);
+    Map<String, Double> t = new LinkedHashMap<>(timings);
+    t.put("statistics / session set-up", Math.round(sessionNanos / 1e6) / 1e3);
+    t.put("statistics / passes", Math.round(passNanos / 1e6) / 1e3);
     return t;
   }
 

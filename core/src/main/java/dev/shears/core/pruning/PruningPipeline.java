@@ -179,7 +179,7 @@ public final class PruningPipeline {
             timings);
         if (engine != null) {
           report.settings().put("engine", engine.diagnostics());
-          engine.timingsSeconds().forEach((k, v) -> report.timingsSeconds().put("statistics / " + k, v));
+          report.timingsSeconds().putAll(engine.timingsSeconds());
         }
         return new Result(store, report);
       } catch (RuntimeException | Error e) {

@@ -38,8 +38,8 @@ public interface StatisticsEngine extends AutoCloseable {
   }
 
   /**
-   * How the statistics stage's time splits (for example session set-up and the passes over
-   * the data), in seconds; the pipeline reports each as {@code statistics / KEY}.
+   * How stages split, in seconds, keyed {@code STAGE / PART} (for example
+   * {@code statistics / passes}); the pipeline adds them to the report's timings.
    */
   default Map<String, Double> timingsSeconds() {
     return Map.of();

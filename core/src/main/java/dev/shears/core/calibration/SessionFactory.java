@@ -49,6 +49,8 @@ final class SessionFactory {
    */
   private static final long MAPPED_IN_INLINE = 1L << 20;
   private static final Set<String> PACKING_OPS = Set.of("MatMul", "Gemm", "Conv", "ConvTranspose");
+  /** Weight matrices up to this many elements make operators too small to split across threads. */
+  static final long SMALL_OPERATORS = 1L << 17;
 
   private final OrtEnvironment env;
   private final ModelFile model;
@@ -65,14 +67,11 @@ final class SessionFactory {
     this.threads = intraOpThreads(model.proto().getGraph(), Runtime.getRuntime().availableProcessors());
   }
 
-  /** Weight matrices up to this many elements make operators too small to split across threads. */
-  static final long SMALL_OPERATORS = 1L << 17;
-
   /**
    * Threads per operator: one when the model's largest MatMul/Gemm/Conv weight is small (a
    * 128-wide CLIP): its operators are so small that handing halves to a second thread costs
    * more than it saves (tinyclip's one-shot statistics pass: 0.134 s on 2 threads, 0.079 s on
-   * 1); otherwise every core.
+   * 1); otherwise, or when no such weight is an initializer, every core.
    */
   static int intraOpThreads(GraphProto graph, int cores) {
     Set<String> weights = packableWeights(graph);
@@ -86,7 +85,7 @@ final class SessionFactory {
         largest = Math.max(largest, n);
       }
     }
-    return largest <= SMALL_OPERATORS ? 1 : cores;
+    return largest > 0 && largest <= SMALL_OPERATORS ? 1 : cores;
   }
 
   /** A session and everything that must outlive it. */
@@ -136,9 +135,10 @@ final class SessionFactory {
           : OrtSession.SessionOptions.OptLevel.NO_OPT);
       options.setIntraOpNumThreads(threads);
       options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
-      // Each of these sessions serves a single pass over the calibration set. A memory pattern
-      // is planned on the first run and allocated as one new block on the second, so it costs a
-      // second cold run (a third of a MiniLM step's time) that a pass is too short to win back;
+      // These sessions serve one pass over the calibration set, or queries on batches whose
+      // length varies (trimmed padding). A memory pattern is planned on a session's first run
+      // and allocated as one new block on its second, so it costs a second cold run (a third of
+      // a MiniLM step's time) that such short lives never win back, and a new shape discards it;
       // without it the arena's chunks from the first run serve every later one.
       options.setMemoryPatternOptimization(false);
       if (device.cuda()) {

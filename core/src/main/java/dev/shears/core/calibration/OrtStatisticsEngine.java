@@ -10,7 +10,6 @@ import dev.shears.api.CalibrationLoss;
 import dev.shears.api.Evidence;
 import dev.shears.api.ZerothOrderSettings;
 import dev.shears.core.ShearsException;
-import dev.shears.core.graph.BlockNames;
 import dev.shears.core.graph.PrunableTensor;
 import dev.shears.core.graph.StatisticsProbes;
 import dev.shears.core.graph.Subgraph;
@@ -188,8 +187,9 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
   }
 
   @Override
-  public SequentialPass sequential(Set<Evidence> kinds, TensorStore prunedWeights) {
-    return new Sequential(kinds, prunedWeights);
+  public SequentialPass sequential(Set<Evidence> kinds, TensorStore prunedWeights,
+      List<List<PrunableTensor>> stages) {
+    return new Sequential(kinds, prunedWeights, stages);
   }
 
   @Override
@@ -229,56 +229,80 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
   }
 
   /**
-   * Block by block: the sub-graph for block i starts from the cached entry values of block
-   * i-1 (computed through the pruned blocks before it), runs block i-1 pruned and block i
-   * dense, returns block i's statistics and caches block i's entry values for the next step.
+   * Stage by stage: the sub-graph for stage {@code s} starts from the values cached by stage
+   * {@code s - 1}, runs the earlier stages' pruned weights and stage {@code s}'s dense ones,
+   * returns stage {@code s}'s statistics and caches what stage {@code s + 1} needs.
+   *
+   * <p>What is cached is decided by data flow alone, never by node names: the values that
+   * depend on no weight of stage {@code s} or later but are read by a node that does. Such a
+   * value is final once the earlier stages are pruned, and everything the next stage needs is
+   * computable from these values and the graph inputs. A node that belongs to a block only by
+   * structure (a fused {@code BiasGelu}, an unnamed {@code Identity}) is therefore recomputed
+   * with the block's pruned weights like any other.
    */
   private final class Sequential implements SequentialPass {
     private final Set<Evidence> kinds;
     private final TensorStore pruned;
-    private final Map<Integer, String> nodeBlock = new HashMap<>();
+    private final List<List<PrunableTensor>> stages;
+    private final Set<String> initializers = new HashSet<>();
+    private int step;
     private TensorSpill cache;
     private GraphProto graph;
 
-    Sequential(Set<Evidence> kinds, TensorStore pruned) {
+    Sequential(Set<Evidence> kinds, TensorStore pruned, List<List<PrunableTensor>> stages) {
       this.kinds = kinds;
       this.pruned = pruned;
+      this.stages = List.copyOf(stages);
       this.graph = model.proto().getGraph();
-      for (int i = 0; i < graph.getNodeCount(); i++) {
-        BlockNames.Location loc = BlockNames.locate(graph.getNode(i).getName());
-        if (loc != null) {
-          nodeBlock.put(i, loc.block());
-        }
-      }
+      graph.getInitializerList().forEach(t -> initializers.add(t.getName()));
     }
 
-    /** Values the blocks' nodes read that come from outside them (not weights, not graph inputs). */
-    private Set<String> entryValues(Set<String> blocks) {
-      Set<String> produced = new HashSet<>();
-      Set<String> read = new LinkedHashSet<>();
-      for (int i = 0; i < graph.getNodeCount(); i++) {
-        if (blocks.contains(nodeBlock.get(i))) {
-          NodeProto n = graph.getNode(i);
-          read.addAll(n.getInputList());
-          produced.addAll(n.getOutputList());
+    /**
+     * The values that do not depend on any of {@code weights} but are read by a node that does
+     * (graph inputs and initializers are always at hand and left out).
+     */
+    private Set<String> frontier(Set<String> weights) {
+      Set<String> dependent = new HashSet<>(weights);
+      Set<String> frontier = new LinkedHashSet<>();
+      for (NodeProto n : graph.getNodeList()) {
+        List<String> reads = dev.shears.core.graph.DataFlow.reads(n);
+        boolean affected = false;
+        for (String r : reads) {
+          affected |= dependent.contains(r);
+        }
+        if (!affected) {
+          continue;
+        }
+        for (String o : n.getOutputList()) {
+          if (!o.isEmpty()) {
+            dependent.add(o);
+          }
+        }
+        for (String r : reads) {
+          if (!dependent.contains(r) && !initializers.contains(r) && !graphInputs.contains(r)) {
+            frontier.add(r);
+          }
         }
       }
-      Set<String> inits = new HashSet<>();
-      graph.getInitializerList().forEach(t -> inits.add(t.getName()));
-      read.removeAll(produced);
-      read.removeAll(inits);
-      read.removeAll(graphInputs);
-      read.remove("");
-      return read;
+      return frontier;
     }
 
     @Override
     public Map<String, LayerStatistics> statistics(List<PrunableTensor> block) {
+      if (step >= stages.size() || !stages.get(step).equals(block)) {
+        throw new IllegalStateException("sequential statistics asked out of stage order");
+      }
       Set<String> blocks = new LinkedHashSet<>();
       block.forEach(t -> blocks.add(t.block()));
       String name = blocks.size() == 1 ? blocks.iterator().next()
           : blocks.iterator().next() + " + " + (blocks.size() - 1) + " more";
-      Set<String> entry = entryValues(blocks);
+      Set<String> laterWeights = new HashSet<>();
+      for (List<PrunableTensor> stage : stages.subList(step, stages.size())) {
+        stage.forEach(t -> laterWeights.add(t.name()));
+      }
+      // the last stage feeds no one: nothing to cache
+      Set<String> entry = step == stages.size() - 1 ? Set.of() : frontier(laterWeights);
+      step++;
       StatisticsProbes probes = new StatisticsProbes(opset);
       for (PrunableTensor t : block) {
         probes.add(t, kinds, null);

@@ -29,42 +29,51 @@ public final class BlockStages {
     for (int i = 0; i < names.size(); i++) {
       index.put(names.get(i), i);
     }
-    // a node belongs to a block by its name, or by consuming one of the block's weights (a
-    // weight included from outside every block forms a block of its own consumers)
-    Map<String, Integer> consumerBlock = new HashMap<>();
+    // a value depends on a block when one of the block's weights is upstream of it; a block
+    // depends on the blocks its weights' activations depend on. Only weights count, never node
+    // names, so nodes that belong to no block (or to one only structurally) change nothing.
+    Map<String, Integer> weightBlock = new HashMap<>();
     for (Map.Entry<String, List<PrunableTensor>> e : blocks.entrySet()) {
       for (PrunableTensor t : e.getValue()) {
-        for (Consumer c : t.consumers()) {
-          consumerBlock.putIfAbsent(c.node(), index.get(e.getKey()));
-        }
+        weightBlock.putIfAbsent(t.name(), index.get(e.getKey()));
       }
     }
-    // for every value, the blocks it depends on; ONNX graphs list nodes in topological order
     Map<String, BitSet> dependsOn = new HashMap<>();
+    weightBlock.forEach((w, b) -> {
+      BitSet d = new BitSet();
+      d.set(b);
+      dependsOn.put(w, d);
+    });
     BitSet[] upstream = new BitSet[names.size()];
     for (int b = 0; b < upstream.length; b++) {
       upstream[b] = new BitSet();
     }
+    // ONNX graphs list nodes in topological order
     for (NodeProto n : graph.getNodeList()) {
       BitSet deps = new BitSet();
-      for (String in : n.getInputList()) {
+      for (String in : DataFlow.reads(n)) {
         BitSet d = dependsOn.get(in);
         if (d != null) {
           deps.or(d);
         }
-      }
-      Integer own = blockOf(n, index, consumerBlock);
-      if (own != null) {
-        BitSet before = (BitSet) deps.clone();
-        before.clear(own);
-        upstream[own].or(before);
-        deps.set(own);
       }
       if (!deps.isEmpty()) {
         for (String out : n.getOutputList()) {
           dependsOn.put(out, deps);
         }
       }
+    }
+    for (Map.Entry<String, List<PrunableTensor>> e : blocks.entrySet()) {
+      int own = index.get(e.getKey());
+      for (PrunableTensor t : e.getValue()) {
+        for (Consumer c : t.consumers()) {
+          BitSet d = dependsOn.get(c.activation());
+          if (d != null) {
+            upstream[own].or(d);
+          }
+        }
+      }
+      upstream[own].clear(own);
     }
     int[] stage = new int[names.size()];
     int stages = 0;
@@ -89,16 +98,5 @@ public final class BlockStages {
       out.get(stage[b]).add(names.get(b));
     }
     return out;
-  }
-
-  private static Integer blockOf(NodeProto n, Map<String, Integer> index, Map<String, Integer> consumerBlock) {
-    BlockNames.Location loc = BlockNames.locate(n.getName());
-    if (loc != null) {
-      Integer b = index.get(loc.block());
-      if (b != null) {
-        return b;
-      }
-    }
-    return consumerBlock.get(n.getName());
   }
 }

@@ -1,12 +1,12 @@
 package dev.shears.core.graph;
 
 import dev.shears.core.onnx.DataType;
-import dev.shears.core.onnx.proto.Onnx.AttributeProto;
 import dev.shears.core.onnx.proto.Onnx.GraphProto;
 import dev.shears.core.onnx.proto.Onnx.NodeProto;
 import dev.shears.core.onnx.proto.Onnx.TensorProto;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.BitSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,16 +15,15 @@ import java.util.regex.Pattern;
 
 /**
  * What in a model can be pruned (ALGORITHM.md §0): 2-D float initializers that are the
- * weight operand of MatMul (input 1) or Gemm (input B), found through the consuming node
- * and any chain of pass-through {@code Identity} nodes, grouped into blocks by node name.
+ * constant operand of a linear operator (MatMul on either side, Gemm, FusedMatMul,
+ * FusedGemm, the packed projections of {@code com.microsoft:Attention}), found through the
+ * consuming node and any chain of {@code Identity}, {@code Cast} and 2-D {@code Transpose}
+ * nodes, grouped into transformer blocks by the graph's structure.
  *
  * @param prunable the weights to prune, in graph order of their first consumer
  * @param skipped weights seen but not pruned, with reasons
  */
 public record Inventory(List<PrunableTensor> prunable, List<SkippedTensor> skipped) {
-  private static final Set<String> QUANTIZED_MATMULS =
-      Set.of("MatMulInteger", "QLinearMatMul", "MatMulNBits", "DynamicQuantizeMatMul");
-
   public Inventory {
     prunable = List.copyOf(prunable);
     skipped = List.copyOf(skipped);
@@ -53,143 +52,174 @@ public record Inventory(List<PrunableTensor> prunable, List<SkippedTensor> skipp
     return prunable.stream().mapToLong(PrunableTensor::parameters).sum();
   }
 
-  /** Builds the inventory of a graph under the user's rules. */
+  /**
+   * Prunable linear weights in blocks that Shears skipped (quantized, packed in ways it
+   * cannot follow, read by other operators), by element count: what the summary warns about.
+   */
+  public long skippedInBlocks() {
+    return skipped.stream().filter(s -> s.block() != null).mapToLong(SkippedTensor::parameters).sum();
+  }
+
+  /**
+   * Builds the inventory of a graph under the user's rules. Every linear operator with a
+   * constant weight operand ends up either prunable or skipped with a reason
+   * ({@link LinearOps}); blocks come from the graph's structure ({@link BlockStructure}), and
+   * only a graph without any residual sub-layer falls back to numbered node names
+   * ({@link BlockNames}).
+   */
   public static Inventory of(GraphProto graph, SelectionRules rules) {
-    Map<String, Integer> initializers = new HashMap<>();
-    for (int i = 0; i < graph.getInitializerCount(); i++) {
-      initializers.put(graph.getInitializer(i).getName(), i);
-    }
-    Map<String, NodeProto> producers = new HashMap<>();
-    for (NodeProto n : graph.getNodeList()) {
-      for (String o : n.getOutputList()) {
-        producers.put(o, n);
-      }
-    }
-    // weight name -> consumers, in graph order
-    Map<String, List<Consumer>> consumers = new LinkedHashMap<>();
+    DataFlow flow = new DataFlow(graph);
+    List<LinearOps.Use> uses = LinearOps.find(flow);
+    Map<Integer, BlockStructure.Location> located =
+        BlockStructure.locate(flow, uses.stream().map(LinearOps.Use::node).toList());
+    boolean structural = !located.isEmpty();
+    BitSet useNodes = LinearOps.nodesOf(uses);
+
+    // uses per initializer, in graph order of their first use
+    Map<String, List<LinearOps.Use>> byWeight = new LinkedHashMap<>();
     List<SkippedTensor> skipped = new ArrayList<>();
-    Map<String, String> skippedNames = new HashMap<>();
-    for (int idx = 0; idx < graph.getNodeCount(); idx++) {
-      NodeProto n = graph.getNode(idx);
-      String op = n.getOpType();
-      boolean standardDomain = n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx");
-      if (QUANTIZED_MATMULS.contains(op)) {
-        for (String in : n.getInputList()) {
-          Integer init = initializers.get(resolve(in, producers));
-          if (init != null && graph.getInitializer(init).getDimsCount() == 2
-              && skippedNames.putIfAbsent(graph.getInitializer(init).getName(), n.getName()) == null) {
-            skipped.add(new SkippedTensor(graph.getInitializer(init).getName(), n.getName(),
-                "quantized weight (" + op + "); Shears prunes float weights only"));
-          }
+    Set<String> skippedNames = new HashSet<>();
+    for (LinearOps.Use u : uses) {
+      if (u.initializer() == null) {
+        String name = u.nodeName() + ":constant";
+        if (skippedNames.add(name)) {
+          skipped.add(new SkippedTensor(name, u.nodeName(), u.skipReason(), blockOf(u, located, structural), 0));
         }
         continue;
       }
-      if (!standardDomain || !(op.equals("MatMul") || op.equals("Gemm")) || n.getInputCount() < 2) {
-        continue;
-      }
-      String weight = resolve(n.getInput(1), producers);
-      NodeProto producer = producers.get(weight);
-      if (producer != null && producer.getOpType().equals("DequantizeLinear")) {
-        String q = resolve(producer.getInput(0), producers);
-        if (initializers.containsKey(q) && skippedNames.putIfAbsent(q, n.getName()) == null) {
-          skipped.add(new SkippedTensor(q, n.getName(),
-              "quantized weight (DequantizeLinear); Shears prunes float weights only"));
-        }
-        continue;
-      }
-      Integer init = initializers.get(weight);
-      if (init == null) {
-        continue; // activation × activation (attention scores): nothing to prune
-      }
-      TensorProto t = graph.getInitializer(init);
-      DataType type = DataType.ofCode(t.getDataType());
-      if (t.getDimsCount() != 2 || type == null || !type.isPrunableFloat()) {
-        if (skippedNames.putIfAbsent(weight, n.getName()) == null) {
-          String why = t.getDimsCount() != 2
-              ? "not a 2-D matrix (" + t.getDimsCount() + "-D)"
-              : "element type " + DataType.nameOf(t.getDataType()) + " is not fp32, fp16 or bf16";
-          skipped.add(new SkippedTensor(weight, n.getName(), why));
-        }
-        continue;
-      }
-      consumers.computeIfAbsent(weight, k -> new ArrayList<>())
-          .add(new Consumer(n.getName(), op, n.getInput(0), idx));
+      byWeight.computeIfAbsent(u.initializer(), k -> new ArrayList<>()).add(u);
     }
 
     int[] includeHits = new int[rules.include().size()];
     int[] excludeHits = new int[rules.exclude().size()];
     List<PrunableTensor> prunable = new ArrayList<>();
-    for (Map.Entry<String, List<Consumer>> e : consumers.entrySet()) {
+    for (Map.Entry<String, List<LinearOps.Use>> e : byWeight.entrySet()) {
       String weight = e.getKey();
-      List<Consumer> cs = e.getValue();
-      Consumer first = cs.get(0);
+      List<LinearOps.Use> us = e.getValue();
+      LinearOps.Use first = us.get(0);
+      int init = flow.initializer(weight);
+      TensorProto t = graph.getInitializer(init);
+      long size = elements(t);
+      String block = blockOf(first, located, structural);
+      String why = whyNotPrunable(flow, weight, t, us, useNodes);
+      if (why != null) {
+        if (skippedNames.add(weight)) {
+          skipped.add(new SkippedTensor(weight, first.nodeName(), why, block, size));
+        }
+        continue;
+      }
+      List<Consumer> cs = new ArrayList<>();
+      for (LinearOps.Use u : us) {
+        cs.add(new Consumer(u.nodeName(), u.opType(), u.activation(), u.node(), u.activationTransposed()));
+      }
       boolean included = matchAny(rules.include(), cs, includeHits);
       boolean excluded = matchAny(rules.exclude(), cs, excludeHits);
-      BlockNames.Location loc = BlockNames.locate(first.node());
       if (excluded) {
-        skipped.add(new SkippedTensor(weight, first.node(), "excluded by --exclude"));
+        skipped.add(new SkippedTensor(weight, first.nodeName(), "excluded by --exclude", block, size));
         continue;
       }
-      if (loc == null) {
+      String tower;
+      if (block == null) {
         if (!included) {
-          skipped.add(new SkippedTensor(weight, first.node(),
-              "outside the transformer blocks (add --include to prune it)"));
+          skipped.add(new SkippedTensor(weight, first.nodeName(),
+              "outside the transformer blocks (add --include to prune it)", null, size));
           continue;
         }
-        loc = BlockNames.outsideBlocks(first.node());
+        BlockNames.Location outside = BlockNames.outsideBlocks(first.nodeName());
+        block = outside.block();
+        tower = outside.tower();
+      } else {
+        tower = towerOf(first, located, structural);
       }
-      int init = initializers.get(weight);
-      TensorProto t = graph.getInitializer(init);
-      WeightLayout layout = layoutOf(graph.getNode(first.index()));
-      for (Consumer c : cs) {
-        if (layoutOf(graph.getNode(c.index())) != layout) {
-          skipped.add(new SkippedTensor(weight, c.node(),
-              "used both transposed and not by different nodes"));
-          layout = null;
-          break;
-        }
-      }
-      if (layout == null) {
-        continue;
-      }
+      WeightLayout layout = first.layout();
       long d0 = t.getDims(0);
       long d1 = t.getDims(1);
-      if (d0 > Integer.MAX_VALUE || d1 > Integer.MAX_VALUE || d0 * d1 > Integer.MAX_VALUE - 8) {
-        skipped.add(new SkippedTensor(weight, first.node(), "too large for one array"));
-        continue;
-      }
       int rows = (int) (layout == WeightLayout.IN_OUT ? d1 : d0);
       int cols = (int) (layout == WeightLayout.IN_OUT ? d0 : d1);
-      prunable.add(new PrunableTensor(weight, init, loc.block(), loc.tower(),
-          DataType.ofCode(t.getDataType()), layout, rows, cols, cs));
+      prunable.add(new PrunableTensor(weight, init, block, tower, DataType.ofCode(t.getDataType()), layout,
+          rows, cols, cs));
     }
     checkHits(rules.include(), includeHits, "--include");
     checkHits(rules.exclude(), excludeHits, "--exclude");
     return new Inventory(prunable, skipped);
   }
 
-  /** Follows pass-through Identity nodes back to the value they copy. */
-  private static String resolve(String name, Map<String, NodeProto> producers) {
-    String current = name;
-    for (int hops = 0; hops < 1000; hops++) {
-      NodeProto p = producers.get(current);
-      if (p == null || !p.getOpType().equals("Identity") || p.getInputCount() == 0) {
-        return current;
+  /** Why a weight with these uses cannot be pruned, or null when it can. */
+  private static String whyNotPrunable(DataFlow flow, String weight, TensorProto t, List<LinearOps.Use> uses,
+      BitSet useNodes) {
+    for (LinearOps.Use u : uses) {
+      if (u.skipReason() != null) {
+        return u.skipReason();
       }
-      current = p.getInput(0);
     }
-    return current;
+    DataType type = DataType.ofCode(t.getDataType());
+    if (t.getDimsCount() != 2) {
+      return "not a 2-D matrix (" + t.getDimsCount() + "-D)";
+    }
+    if (type == null || !type.isPrunableFloat()) {
+      return "element type " + DataType.nameOf(t.getDataType()) + " is not fp32, fp16 or bf16";
+    }
+    for (LinearOps.Use u : uses) {
+      if (u.layout() != uses.get(0).layout()) {
+        return "used both transposed and not by different nodes (" + uses.get(0).nodeName() + ", "
+            + u.nodeName() + ")";
+      }
+    }
+    // one mask serves every reader: a reader that is not a linear use would see pruned values
+    Set<Integer> chainNodes = new HashSet<>();
+    Set<Integer> linearNodes = new HashSet<>();
+    for (LinearOps.Use u : uses) {
+      chainNodes.addAll(u.chain());
+      linearNodes.add(u.node());
+    }
+    java.util.Deque<String> values = new java.util.ArrayDeque<>(List.of(weight));
+    Set<String> seen = new HashSet<>();
+    while (!values.isEmpty()) {
+      String v = values.pop();
+      if (!seen.add(v)) {
+        continue;
+      }
+      for (int r : flow.readers(v)) {
+        if (linearNodes.contains(r)) {
+          continue;
+        }
+        if (!chainNodes.contains(r)) {
+          NodeProto other = flow.node(r);
+          return "also read by " + other.getOpType() + " (" + other.getName() + "), which is not a linear operator";
+        }
+        values.addAll(flow.node(r).getOutputList());
+      }
+    }
+    long d0 = t.getDims(0);
+    long d1 = t.getDims(1);
+    if (d0 > Integer.MAX_VALUE || d1 > Integer.MAX_VALUE || d0 * d1 > Integer.MAX_VALUE - 8) {
+      return "too large for one array";
+    }
+    return null;
   }
 
-  private static WeightLayout layoutOf(NodeProto node) {
-    if (node.getOpType().equals("Gemm")) {
-      for (AttributeProto a : node.getAttributeList()) {
-        if (a.getName().equals("transB") && a.getI() != 0) {
-          return WeightLayout.OUT_IN;
-        }
-      }
+  private static String blockOf(LinearOps.Use u, Map<Integer, BlockStructure.Location> located, boolean structural) {
+    if (structural) {
+      BlockStructure.Location loc = located.get(u.node());
+      return loc == null ? null : loc.block();
     }
-    return WeightLayout.IN_OUT;
+    BlockNames.Location loc = BlockNames.locate(u.nodeName());
+    return loc == null ? null : loc.block();
+  }
+
+  private static String towerOf(LinearOps.Use u, Map<Integer, BlockStructure.Location> located, boolean structural) {
+    if (structural) {
+      return located.get(u.node()).tower();
+    }
+    return BlockNames.locate(u.nodeName()).tower();
+  }
+
+  private static long elements(TensorProto t) {
+    long n = 1;
+    for (long d : t.getDimsList()) {
+      n *= d;
+    }
+    return n;
   }
 
   private static boolean matchAny(List<Pattern> rules, List<Consumer> cs, int[] hits) {

@@ -6,5 +6,12 @@ package dev.shears.core.graph;
  * @param name the tensor's name
  * @param node the consuming node
  * @param reason why it is not pruned
+ * @param block the block its consumer lies in, or {@code null} outside every block
+ * @param parameters the tensor's element count, or 0 when unknown
  */
-public record SkippedTensor(String name, String node, String reason) {}
+public record SkippedTensor(String name, String node, String reason, String block, long parameters) {
+  /** A skipped tensor outside every block, of unknown size. */
+  public SkippedTensor(String name, String node, String reason) {
+    this(name, node, reason, null, 0);
+  }
+}

@@ -55,10 +55,10 @@ public final class StatisticsProbes {
       if (computable != null && !computable.contains(c.activation())) {
         continue;
       }
-      String key = c.activation() + "|" + t.dataType() + "|" + t.columns();
+      String key = c.activation() + "|" + t.dataType() + "|" + t.columns() + "|" + c.activationTransposed();
       Probe shared = byActivation.get(key);
       if (shared == null) {
-        shared = reductions(c.activation(), t, kinds);
+        shared = reductions(c.activation(), c.activationTransposed(), t, kinds);
         byActivation.put(key, shared);
       }
       probes.add(new Probe(t.name(), c.activation(), shared.squareSums(), shared.gram(), shared.rows()));
@@ -66,13 +66,27 @@ public final class StatisticsProbes {
   }
 
   /** The reduction nodes on one activation; the returned probe's tensor is not used. */
-  private Probe reductions(String activation, PrunableTensor t, Set<Evidence> kinds) {
+  private Probe reductions(String activation, boolean transposed, PrunableTensor t, Set<Evidence> kinds) {
     int k = counter++;
     String p = PREFIX + k + "/";
     String x = activation;
     if (t.dataType() != DataType.FLOAT) {
       nodes.add(node("Cast", List.of(x), p + "cast", attrInt("to", DataType.FLOAT.code())));
       x = p + "cast";
+    }
+    if (transposed) {
+      // features on the second-to-last axis (y = W·x): bring them last, whatever the rank
+      // (Einsum's ellipsis); before opset 12 only a matrix can be swapped
+      if (opset >= 12) {
+        nodes.add(node("Einsum", List.of(x), p + "swap", AttributeProto.newBuilder().setName("equation")
+            .setType(AttributeProto.AttributeType.STRING)
+            .setS(com.google.protobuf.ByteString.copyFromUtf8("...ij->...ji")).build()));
+      } else {
+        nodes.add(node("Transpose", List.of(x), p + "swap",
+            AttributeProto.newBuilder().setName("perm").setType(AttributeProto.AttributeType.INTS)
+                .addInts(1).addInts(0).build()));
+      }
+      x = p + "swap";
     }
     String shape = reshapeTarget(t.columns());
     nodes.add(node("Reshape", List.of(x, shape), p + "x2d"));

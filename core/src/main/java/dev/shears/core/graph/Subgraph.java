@@ -110,7 +110,7 @@ public final class Subgraph {
   }
 
   /** Values a control-flow node's subgraphs read from the enclosing graph. */
-  private static List<String> outerScopeReads(NodeProto n) {
+  static List<String> outerScopeReads(NodeProto n) {
     List<String> reads = new ArrayList<>();
     for (var a : n.getAttributeList()) {
       if (a.hasG()) {

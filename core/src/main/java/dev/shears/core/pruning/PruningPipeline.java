@@ -138,6 +138,11 @@ public final class PruningPipeline {
         allocation = checkAllocation(options.allocator(), blocks, decided);
         noteAllocation(allocation, importance);
       }
+      // per-tensor targets that keep the global budget exactly (rounding carried across tensors)
+      Map<String, Double> tensorSparsity = options.pattern().isUnstructured()
+          ? BudgetPlan.of(blocks, allocation, options.sparsity(), "'" + options.allocator() + "'")
+          : null;
+      Map<String, Double> finalAllocation = allocation;
 
       // Fine stage: each tensor's new values go to the store as soon as they exist.
       TensorStore store = new TensorStore();
@@ -151,7 +156,7 @@ public final class PruningPipeline {
             timings.time("scoring and masking", () -> {
               // tensors are independent: score them on all cores (each scorer is thread-safe)
               inventory.prunable().parallelStream().forEach(t -> {
-                pruneOne(model, t, stats.get(t.name()), scorer, target(options, allocation, t), store, counts);
+                pruneOne(model, t, stats.get(t.name()), scorer, target(options, finalAllocation, tensorSparsity, t), store, counts);
                 synchronized (bar) {
                   bar.step();
                 }
@@ -162,14 +167,18 @@ public final class PruningPipeline {
         } else {
           // one progress bar per stage's statistics pass; scoring a stage is quick by comparison.
           // Blocks that do not depend on each other (the towers of a CLIP model) share a stage.
-          try (StatisticsEngine.SequentialPass pass = engine.sequential(scorerStats, store)) {
-            for (List<String> stage : BlockStages.of(model.proto().getGraph(), blocks)) {
-              List<PrunableTensor> tensors = new ArrayList<>();
-              stage.forEach(b -> tensors.addAll(blocks.get(b)));
+          List<List<PrunableTensor>> stages = new ArrayList<>();
+          for (List<String> stage : BlockStages.of(model.proto().getGraph(), blocks)) {
+            List<PrunableTensor> tensors = new ArrayList<>();
+            stage.forEach(b -> tensors.addAll(blocks.get(b)));
+            stages.add(tensors);
+          }
+          try (StatisticsEngine.SequentialPass pass = engine.sequential(scorerStats, store, stages)) {
+            for (List<PrunableTensor> tensors : stages) {
               Map<String, LayerStatistics> stats = timings.time("statistics", () -> pass.statistics(tensors));
               timings.time("scoring and masking", () -> {
                 tensors.parallelStream().forEach(t ->
-                    pruneOne(model, t, stats.get(t.name()), scorer, target(options, allocation, t), store, counts));
+                    pruneOne(model, t, stats.get(t.name()), scorer, target(options, finalAllocation, tensorSparsity, t), store, counts));
                 return null;
               });
             }
@@ -217,8 +226,10 @@ public final class PruningPipeline {
         + " (available: " + String.join(", ", registry.availableNames(StrategyKind.LOSS)) + ")");
   }
 
-  private static LayerTarget target(PruneOptions o, Map<String, Double> allocation, PrunableTensor t) {
-    return new LayerTarget(allocation.get(t.block()), o.pattern());
+  private static LayerTarget target(PruneOptions o, Map<String, Double> allocation,
+      Map<String, Double> tensorSparsity, PrunableTensor t) {
+    double s = tensorSparsity != null ? tensorSparsity.get(t.name()) : allocation.get(t.block());
+    return new LayerTarget(s, o.pattern());
   }
 
   /** Prunes one tensor, stores its new values and counts them. */

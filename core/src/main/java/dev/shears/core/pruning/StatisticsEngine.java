@@ -20,13 +20,13 @@ public interface StatisticsEngine extends AutoCloseable {
   Map<String, LayerStatistics> oneShot(List<PrunableTensor> tensors, Set<Evidence> kinds);
 
   /**
-   * Starts a sequential pass: blocks are handed in data-flow order, alone or as a stage of
-   * blocks that do not depend on each other (see {@link dev.shears.core.graph.BlockStages}),
-   * and each block's statistics are taken on inputs that passed through the already-pruned
-   * earlier blocks, whose new values the pass reads from {@code prunedWeights} (stored
-   * layout and type) as the caller puts them there.
+   * Starts a sequential pass over {@code stages}: the tensors of one block, or of blocks that
+   * do not depend on each other (see {@link dev.shears.core.graph.BlockStages}), in data-flow
+   * order. Each stage's statistics are taken on inputs that passed through the already-pruned
+   * earlier stages, whose new values the pass reads from {@code prunedWeights} (stored layout
+   * and type) as the caller puts them there.
    */
-  SequentialPass sequential(Set<Evidence> kinds, TensorStore prunedWeights);
+  SequentialPass sequential(Set<Evidence> kinds, TensorStore prunedWeights, List<List<PrunableTensor>> stages);
 
   /** Zeroth-order importance per block name (ALGORITHM.md §1a), measured on {@code loss}. */
   Map<String, Double> blockImportance(
@@ -51,8 +51,8 @@ public interface StatisticsEngine extends AutoCloseable {
   /** One sequential pass over the blocks. */
   interface SequentialPass extends AutoCloseable {
     /**
-     * Statistics of the tensors of one block, or of one stage of independent blocks, given
-     * the pruned weights of every earlier block.
+     * Statistics of the next stage's tensors (exactly the next list given at the start), given
+     * the pruned weights of every earlier stage.
      */
     Map<String, LayerStatistics> statistics(List<PrunableTensor> block);
 

@@ -35,7 +35,7 @@ class SequentialStatisticsTest {
       Map<String, LayerStatistics> oneShot = engine.oneShot(inv.prunable(), kinds);
       Map<String, LayerStatistics> sequential = new LinkedHashMap<>();
       try (TensorStore store = new TensorStore();
-          StatisticsEngine.SequentialPass pass = engine.sequential(kinds, store)) {
+          StatisticsEngine.SequentialPass pass = engine.sequential(kinds, store, List.copyOf(inv.blocks().values()))) {
         for (List<PrunableTensor> block : inv.blocks().values()) {
           sequential.putAll(pass.statistics(block));
           for (PrunableTensor t : block) {
@@ -71,7 +71,7 @@ class SequentialStatisticsTest {
       Map<String, LayerStatistics> b = mapped.oneShot(inv.prunable(), kinds);
       Map<String, LayerStatistics> c = new LinkedHashMap<>();
       try (TensorStore store = new TensorStore();
-          StatisticsEngine.SequentialPass pass = mapped.sequential(kinds, store)) {
+          StatisticsEngine.SequentialPass pass = mapped.sequential(kinds, store, List.copyOf(inv.blocks().values()))) {
         for (List<PrunableTensor> block : inv.blocks().values()) {
           c.putAll(pass.statistics(block));
           for (PrunableTensor t : block) {
@@ -98,7 +98,7 @@ class SequentialStatisticsTest {
       Map<String, LayerStatistics> oneShot = engine.oneShot(inv.prunable(), kinds);
       List<List<PrunableTensor>> blocks = List.copyOf(inv.blocks().values());
       try (TensorStore store = new TensorStore();
-          StatisticsEngine.SequentialPass pass = engine.sequential(kinds, store)) {
+          StatisticsEngine.SequentialPass pass = engine.sequential(kinds, store, blocks)) {
         Map<String, LayerStatistics> first = pass.statistics(blocks.get(0));
         PrunableTensor t0 = blocks.get(0).get(0);
         assertEquals(oneShot.get(t0.name()).squareSums()[0], first.get(t0.name()).squareSums()[0], 1e-3);
@@ -144,7 +144,7 @@ class SequentialStatisticsTest {
       Set<Evidence> kinds, List<List<PrunableTensor>> steps) {
     Map<String, LayerStatistics> out = new LinkedHashMap<>();
     try (TensorStore store = new TensorStore();
-        StatisticsEngine.SequentialPass pass = engine.sequential(kinds, store)) {
+        StatisticsEngine.SequentialPass pass = engine.sequential(kinds, store, steps)) {
       for (List<PrunableTensor> step : steps) {
         out.putAll(pass.statistics(step));
         for (PrunableTensor t : step) {

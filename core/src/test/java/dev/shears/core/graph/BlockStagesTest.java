@@ -43,18 +43,20 @@ class BlockStagesTest {
   @Test
   void crossAttentionWaitsForTheTowerItReads() {
     GraphProto g = GraphProto.newBuilder()
-        .addNode(node("/img/layers.0/MatMul", "pixels", "i0"))
-        .addNode(node("/img/layers.1/MatMul", "i0", "i1"))
+        .addNode(node("/img/layers.0/MatMul", "pixels", "/img/layers.0/w", "i0"))
+        .addNode(node("/img/layers.1/MatMul", "i0", "/img/layers.1/w", "i1"))
         .addNode(node("/img/post/Norm", "i1", "image"))
-        .addNode(node("/txt/layers.0/MatMul", "ids", "t0"))
-        .addNode(node("/txt/layers.1/cross/MatMul", "image", "c1"))
+        .addNode(node("/txt/layers.0/MatMul", "ids", "/txt/layers.0/w", "t0"))
+        .addNode(node("/txt/layers.1/cross/MatMul", "image", "/txt/layers.1/w", "c1"))
         .addNode(node("/txt/layers.1/Add", "t0", "c1", "t1"))
-        .addNode(node("/txt/layers.2/MatMul", "t1", "t2"))
+        .addNode(node("/txt/layers.2/MatMul", "t1", "/txt/layers.2/w", "t2"))
         .build();
     Map<String, List<PrunableTensor>> blocks = new LinkedHashMap<>();
-    for (String b : List.of("/img/layers.0", "/img/layers.1", "/txt/layers.0", "/txt/layers.1", "/txt/layers.2")) {
-      blocks.put(b, List.of(tensor(b)));
-    }
+    blocks.put("/img/layers.0", List.of(tensor("/img/layers.0", "pixels")));
+    blocks.put("/img/layers.1", List.of(tensor("/img/layers.1", "i0")));
+    blocks.put("/txt/layers.0", List.of(tensor("/txt/layers.0", "ids")));
+    blocks.put("/txt/layers.1", List.of(tensor("/txt/layers.1", "image")));
+    blocks.put("/txt/layers.2", List.of(tensor("/txt/layers.2", "t1")));
     assertEquals(List.of(List.of("/img/layers.0", "/txt/layers.0"), List.of("/img/layers.1"),
         List.of("/txt/layers.1"), List.of("/txt/layers.2")), BlockStages.of(g, blocks));
   }
@@ -63,14 +65,14 @@ class BlockStagesTest {
   @Test
   void blocksOutOfDataFlowOrderKeepTheirOrder() {
     GraphProto g = GraphProto.newBuilder()
-        .addNode(node("/m/layers.0/MatMul", "x", "h0"))
-        .addNode(node("/m/layers.1/MatMul", "h0", "h1"))
-        .addNode(node("/n/layers.0/MatMul", "y", "k0"))
+        .addNode(node("/m/layers.0/MatMul", "x", "/m/layers.0/w", "h0"))
+        .addNode(node("/m/layers.1/MatMul", "h0", "/m/layers.1/w", "h1"))
+        .addNode(node("/n/layers.0/MatMul", "y", "/n/layers.0/w", "k0"))
         .build();
     Map<String, List<PrunableTensor>> blocks = new LinkedHashMap<>();
-    for (String b : List.of("/m/layers.1", "/m/layers.0", "/n/layers.0")) {
-      blocks.put(b, List.of(tensor(b)));
-    }
+    blocks.put("/m/layers.1", List.of(tensor("/m/layers.1", "h0")));
+    blocks.put("/m/layers.0", List.of(tensor("/m/layers.0", "x")));
+    blocks.put("/n/layers.0", List.of(tensor("/n/layers.0", "y")));
     assertEquals(List.of(List.of("/m/layers.1"), List.of("/m/layers.0"), List.of("/n/layers.0")),
         BlockStages.of(g, blocks));
   }
@@ -83,7 +85,9 @@ class BlockStagesTest {
     return n.addOutput(io[io.length - 1]).build();
   }
 
-  private static PrunableTensor tensor(String block) {
-    return new PrunableTensor(block + "/w", 0, block, "", DataType.FLOAT, WeightLayout.IN_OUT, 1, 1, List.of());
+  /** The block's weight {@code BLOCK/w}, read by the block's MatMul on {@code activation}. */
+  private static PrunableTensor tensor(String block, String activation) {
+    return new PrunableTensor(block + "/w", 0, block, "", DataType.FLOAT, WeightLayout.IN_OUT, 1, 1,
+        List.of(new Consumer(block + "/MatMul", "MatMul", activation, 0)));
   }
 }

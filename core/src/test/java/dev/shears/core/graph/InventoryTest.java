@@ -32,7 +32,11 @@ class InventoryTest {
       assertEquals(128, fc1.columns());
       assertEquals(WeightLayout.IN_OUT, fc1.layout());
       assertEquals("/vision_model/encoder/layers.0", fc1.block());
-      assertEquals(2, inv.skipped().size(), "the two projection heads");
+      assertEquals(3, inv.skipped().size(), "the two projection heads and the patch embedding");
+      assertTrue(inv.skipped().stream().anyMatch(s -> s.reason().startsWith("convolution weight (Conv)")),
+          inv.skipped().toString());
+      assertEquals(2, inv.skipped().stream().filter(s -> s.reason().startsWith("outside the transformer blocks"))
+          .count(), inv.skipped().toString());
     }
   }
 

@@ -60,11 +60,12 @@ public record CalibrationConfig(
       }
       int elem = v.getType().getTensorType().getElemType();
       HostTensor.ElementType type = switch (elem) {
-        case 1 -> HostTensor.ElementType.FLOAT;
+        // 16-bit float inputs are read and preprocessed as float, converted when fed
+        case 1, 10, 16 -> HostTensor.ElementType.FLOAT;
         case 7 -> HostTensor.ElementType.INT64;
         default -> throw new ShearsException(model.path() + ": input '" + v.getName()
             + "' has element type " + dev.shears.core.onnx.DataType.nameOf(elem)
-            + "; calibration feeds float and int64 inputs only");
+            + "; calibration feeds float (fp32, fp16, bf16) and int64 inputs only");
       };
       List<TensorShapeProto.Dimension> dims = v.getType().getTensorType().getShape().getDimList();
       long[] shape = new long[dims.size()];

@@ -48,6 +48,7 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
   private final Progress progress;
   private final OrtEnvironment env = OrtSessions.environment();
   private final Set<String> graphInputs = new LinkedHashSet<>();
+  private final Map<String, dev.shears.core.onnx.DataType> halfInputs;
   private final int opset;
   private final Map<String, Object> diagnostics = new LinkedHashMap<>();
   private final SessionFactory sessions;
@@ -70,6 +71,7 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
     this.device = device;
     this.progress = progress;
     GraphProto g = model.proto().getGraph();
+    this.halfInputs = OrtTensors.halfInputs(g);
     Set<String> inits = new HashSet<>();
     g.getInitializerList().forEach(t -> inits.add(t.getName()));
     for (ValueInfoProto v : g.getInputList()) {
@@ -121,7 +123,7 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
         try {
           for (Map.Entry<String, HostTensor> e : batch.inputs().entrySet()) {
             if (wantedInputs.contains(e.getKey())) {
-              feeds.put(e.getKey(), OrtTensors.of(env, e.getValue()));
+              feeds.put(e.getKey(), OrtTensors.of(env, e.getValue(), halfInputs));
             }
           }
           if (cached != null) {

@@ -15,10 +15,47 @@ final class OrtTensors {
   private OrtTensors() {}
 
   static OnnxTensor of(OrtEnvironment env, HostTensor t) throws OrtException {
+    return of(env, t, java.util.Map.of());
+  }
+
+  /**
+   * As {@link #of(OrtEnvironment, HostTensor)}, converting float data for a graph input the
+   * model declares as float16 or bfloat16 ({@code halfInputs}, by input name): calibration
+   * data and images come as float whatever the model computes in.
+   */
+  static OnnxTensor of(OrtEnvironment env, HostTensor t, java.util.Map<String, dev.shears.core.onnx.DataType> halfInputs)
+      throws OrtException {
+    dev.shears.core.onnx.DataType half = halfInputs.get(t.name());
+    if (t.type() == HostTensor.ElementType.FLOAT && half != null) {
+      FloatBuffer f = (FloatBuffer) t.data().duplicate();
+      float[] values = new float[f.remaining()];
+      f.get(values);
+      java.nio.ByteBuffer encoded = dev.shears.core.onnx.TensorValues.encodeBuffer(half, values);
+      java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(encoded.remaining())
+          .order(java.nio.ByteOrder.nativeOrder());
+      direct.put(encoded.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN)).flip();
+      return OnnxTensor.createTensor(env, direct, t.shape(),
+          half == dev.shears.core.onnx.DataType.FLOAT16 ? ai.onnxruntime.OnnxJavaType.FLOAT16
+              : ai.onnxruntime.OnnxJavaType.BFLOAT16);
+    }
     if (t.type() == HostTensor.ElementType.FLOAT) {
       return OnnxTensor.createTensor(env, (FloatBuffer) t.data().duplicate(), t.shape());
     }
     return OnnxTensor.createTensor(env, (LongBuffer) t.data().duplicate(), t.shape());
+  }
+
+  /** The graph inputs declared float16 or bfloat16, by name. */
+  static java.util.Map<String, dev.shears.core.onnx.DataType> halfInputs(
+      dev.shears.core.onnx.proto.Onnx.GraphProto graph) {
+    java.util.Map<String, dev.shears.core.onnx.DataType> out = new java.util.HashMap<>();
+    for (var v : graph.getInputList()) {
+      dev.shears.core.onnx.DataType type =
+          dev.shears.core.onnx.DataType.ofCode(v.getType().getTensorType().getElemType());
+      if (type == dev.shears.core.onnx.DataType.FLOAT16 || type == dev.shears.core.onnx.DataType.BFLOAT16) {
+        out.put(v.getName(), type);
+      }
+    }
+    return out;
   }
 
   /** The tensor's values as floats (float tensors only). */

@@ -54,6 +54,7 @@ final class ZerothOrderEstimator {
   private final SessionFactory sessions;
   private final Progress progress;
   private final OrtEnvironment env;
+  private final Map<String, DataType> halfInputs;
 
   /**
    * What an estimate found and cost.
@@ -77,6 +78,7 @@ final class ZerothOrderEstimator {
     this.sessions = sessions;
     this.progress = progress;
     this.env = env;
+    this.halfInputs = OrtTensors.halfInputs(graph);
   }
 
   /** One block's slice of the graph: what its weights influence, and what that slice reads. */
@@ -162,7 +164,7 @@ final class ZerothOrderEstimator {
                 }
                 for (Map.Entry<String, HostTensor> e : batch.inputs().entrySet()) {
                   if (wanted.contains(e.getKey()) && !feeds.containsKey(e.getKey())) {
-                    OnnxTensor v = OrtTensors.of(env, e.getValue());
+                    OnnxTensor v = OrtTensors.of(env, e.getValue(), halfInputs);
                     owned.add(v);
                     feeds.put(e.getKey(), v);
                   }
@@ -435,7 +437,7 @@ final class ZerothOrderEstimator {
         try {
           for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
             if (session.getInputNames().contains(e.getKey())) {
-              feeds.put(e.getKey(), OrtTensors.of(env, e.getValue()));
+              feeds.put(e.getKey(), OrtTensors.of(env, e.getValue(), halfInputs));
             }
           }
           Map<String, CachedTensor> cached = new HashMap<>();

@@ -148,7 +148,9 @@ final class BlockStructure {
     Map<Integer, Integer> entry = new TreeMap<>();
     for (int p : order) {
       int r = flow.postDominator(p);
-      if (r == flow.root() || !flow.feedsDirectly(p, r)) {
+      // a shared weight's Cast or Identity also "skips" to its second reader: only values
+      // computed from the graph's inputs form a residual stream
+      if (r == flow.root() || !flow.live(p) || !flow.feedsDirectly(p, r)) {
         continue;
       }
       boolean between = false;

@@ -272,6 +272,11 @@ public final class DataFlow {
     return position[node];
   }
 
+  /** Whether a graph input reaches the node (it is no constant subexpression). */
+  boolean live(int node) {
+    return live[node];
+  }
+
   /** The virtual sink and source's index in the trees. */
   int root() {
     return n;

@@ -5,7 +5,7 @@ package dev.shears.core.onnx;
  * {@code Float.float16ToFloat}, so IEEE half precision is converted by hand; bfloat16 is the
  * top half of a float.
  */
-final class HalfFloats {
+public final class HalfFloats {
   private HalfFloats() {}
 
   static float halfToFloat(short h) {
@@ -28,7 +28,7 @@ final class HalfFloats {
   }
 
   /** Round-to-nearest-even conversion, as numpy and PyTorch do. */
-  static short floatToHalf(float f) {
+  public static short floatToHalf(float f) {
     int bits = Float.floatToRawIntBits(f);
     int sign = (bits >>> 16) & 0x8000;
     int abs = bits & 0x7fffffff;

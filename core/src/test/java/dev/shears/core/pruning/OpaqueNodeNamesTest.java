@@ -28,7 +28,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Node names carry no meaning for Shears: with every node renamed to {@code n0}, {@code n1},
  * … the pruned model is byte-identical (once the names are put back) to the one pruned with
- * the exporter's names, in one-shot and sequential mode, for Wanda and SparseGPT. This pins
+ * the exporter's names, in one-shot and sequential mode, for Wanda and SparseGPT (on MiniLM,
+ * SparseGPT in the name-sensitive sequential mode only: it costs most there). This pins
  * that blocks are found from structure and that sequential statistics never depend on which
  * block a node's name says it is in.
  */
@@ -43,7 +44,6 @@ class OpaqueNodeNamesTest {
       "tinyclip, sequential, sparsegpt, uniform",
       "minilm, one-shot, wanda, uniform",
       "minilm, sequential, wanda, uniform",
-      "minilm, one-shot, sparsegpt, uniform",
       "minilm, sequential, sparsegpt, uniform"})
   void opaqueNamesPruneIdentically(String model, String mode, String scorer, String allocator) throws Exception {
     Path original = model.equals("tinyclip") ? TestModels.tinyClip() : TestModels.miniLm();

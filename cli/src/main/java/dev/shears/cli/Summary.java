@@ -12,6 +12,11 @@ final class Summary {
     out.printf("pruned %,d of %,d prunable weights (%.2f%%) in %d tensors of %d blocks%n",
         r.totals().pruned(), r.totals().prunableParameters(), 100 * r.totals().sparsity(),
         r.tensors().size(), r.blocks().size());
+    if (r.totals().skippedInBlocks() > 0) {
+      out.printf("over all %,d linear weights in the blocks: %.2f%% (%,d skipped weights stay dense; see shears inspect)%n",
+          r.totals().prunableParameters() + r.totals().skippedInBlocks(),
+          100 * r.totals().sparsityOfBlockLinearWeights(), r.totals().skippedInBlocks());
+    }
     out.printf("%-44s %9s %9s%n", "block", "allocated", "achieved");
     for (BlockReport b : r.blocks()) {
       out.printf("%-44s %9.4f %9.4f%n", b.name(), b.allocatedSparsity(), b.achievedSparsity());

@@ -88,6 +88,13 @@ public final class PruningPipeline {
     if (inventory.prunable().isEmpty()) {
       throw new ShearsException(model.path() + ": has no prunable weights (see shears inspect)");
     }
+    long skippedInBlocks = inventory.skippedInBlocks();
+    if (skippedInBlocks > 0) {
+      long tensors = inventory.skipped().stream().filter(s -> s.block() != null).count();
+      progress.note(String.format(Locale.ROOT, "warning: %d linear weight tensor%s inside the blocks (%,d weights)"
+          + " cannot be pruned and stay dense; the sparsity over all linear weights in the blocks will be lower"
+          + " than --sparsity (see shears inspect)", tensors, tensors == 1 ? "" : "s", skippedInBlocks));
+    }
     Map<StrategyKind, Map<String, String>> params = splitParams(options.params());
     Scorer scorer = registry.scorer(options.scorer(), params.get(StrategyKind.SCORER));
     Allocator allocator = registry.allocator(options.allocator(), params.get(StrategyKind.ALLOCATOR));
@@ -367,11 +374,19 @@ public final class PruningPipeline {
     settings.put("seed", o.seed());
     List<Map<String, String>> skipped = new ArrayList<>();
     for (SkippedTensor s : inv.skipped()) {
-      skipped.add(Map.of("name", s.name(), "node", s.node(), "reason", s.reason()));
+      Map<String, String> entry = new LinkedHashMap<>();
+      entry.put("name", s.name());
+      entry.put("node", s.node());
+      entry.put("reason", s.reason());
+      if (s.block() != null) {
+        entry.put("block", s.block());
+      }
+      skipped.add(entry);
     }
     double target = o.pattern().isUnstructured() ? o.sparsity() : o.pattern().impliedSparsity();
     return new PruneReport("shears " + Version.get(), model.path().toString(), null, settings,
-        new PruneReport.Totals(total, pruned, (double) pruned / total, target), blocks, tensors, skipped,
+        new PruneReport.Totals(total, pruned, (double) pruned / total, target, inv.skippedInBlocks()), blocks,
+        tensors, skipped,
         timings.seconds());
   }
 }

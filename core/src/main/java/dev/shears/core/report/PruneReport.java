@@ -73,8 +73,23 @@ public record PruneReport(
    * @param pruned weights removed
    * @param sparsity {@code pruned / prunableParameters}
    * @param targetSparsity what the user asked for
+   * @param skippedInBlocks weights of linear operators inside the blocks that were skipped
+   *     (quantized, packed in an unsupported way, read by other operators): the summary's
+   *     sparsity over all linear weights in the blocks counts them as kept
    */
-  public record Totals(long prunableParameters, long pruned, double sparsity, double targetSparsity) {}
+  public record Totals(long prunableParameters, long pruned, double sparsity, double targetSparsity,
+      long skippedInBlocks) {
+    /** Totals with nothing skipped inside the blocks. */
+    public Totals(long prunableParameters, long pruned, double sparsity, double targetSparsity) {
+      this(prunableParameters, pruned, sparsity, targetSparsity, 0);
+    }
+
+    /** Pruned weights over every linear weight in the blocks, skipped ones included. */
+    public double sparsityOfBlockLinearWeights() {
+      long all = prunableParameters + skippedInBlocks;
+      return all == 0 ? 0 : (double) pruned / all;
+    }
+  }
 
   public PruneReport withOutput(String path) {
     return new PruneReport(tool, input, path, settings, totals, blocks, tensors, skipped, timingsSeconds,

@@ -11,9 +11,10 @@ import java.util.Set;
 /**
  * OWL, outlier-weighted layerwise sparsity (Yin et al. 2024, ALGORITHM.md §1c): blocks with a
  * larger share of outlier Wanda scores get lower sparsity. The outlier percentages {@code D}
- * are rescaled to {@code [0, 2λ]}, centred, and added to the target density {@code 1 - s};
- * as in the reference, the centring is over blocks, not weighted by block size, so the
- * global sparsity is met exactly only when blocks are equally large.
+ * are rescaled to {@code [0, 2λ]}, centred, and added to the target density {@code 1 - s}.
+ * The reference centres over blocks, which keeps the global budget only when blocks are
+ * equally large; here the mean is weighted by block size, which gives the same numbers for
+ * equal blocks and keeps the budget for towers of different widths.
  */
 public final class OwlAllocator implements Allocator {
   /** The largest sparsity a block may get: a layer must keep something. */
@@ -58,11 +59,15 @@ public final class OwlAllocator implements Allocator {
       return out;
     }
     double[] scaled = new double[g];
-    double mean = 0;
+    double weighted = 0;
+    long total = 0;
     for (int i = 0; i < g; i++) {
       scaled[i] = (ratio[i] - min) / (max - min) * 2 * lambda;
-      mean += scaled[i] / g;
+      long size = blocks.get(i).parameterCount();
+      weighted += scaled[i] * size;
+      total += size;
     }
+    double mean = weighted / total;
     for (int i = 0; i < g; i++) {
       double density = scaled[i] - mean + (1 - sparsity);
       double s = Math.max(0.0, Math.min(MAX_SPARSITY, 1 - density));

@@ -66,6 +66,9 @@ final class InspectCommand implements Callable<Integer> {
           m.put("dtype", p.dataType().name().toLowerCase(Locale.ROOT));
           m.put("layout", p.layout() == dev.shears.core.graph.WeightLayout.IN_OUT ? "[in, out]" : "[out, in]");
           m.put("parameters", p.parameters());
+          if (p.consumers().size() > 1) {
+            m.put("tied", true);
+          }
           ts.add(m);
         }
         bs.add(Map.of("name", b, "tensors", ts));
@@ -75,7 +78,14 @@ final class InspectCommand implements Callable<Integer> {
     root.put("towers", towers);
     List<Map<String, String>> skipped = new ArrayList<>();
     for (SkippedTensor s : inv.skipped()) {
-      skipped.add(Map.of("name", s.name(), "node", s.node(), "reason", s.reason()));
+      Map<String, String> entry = new LinkedHashMap<>();
+      entry.put("name", s.name());
+      entry.put("node", s.node());
+      entry.put("reason", s.reason());
+      if (s.block() != null) {
+        entry.put("block", s.block());
+      }
+      skipped.add(entry);
     }
     root.put("skipped", skipped);
     root.put("totals", Map.of("towers", inv.towers().size(), "blocks", blocks.size(),
@@ -95,7 +105,7 @@ final class InspectCommand implements Callable<Integer> {
         for (PrunableTensor p : ts) {
           out.printf("    %-28s %-10s %-8s %s%n", p.name(), Arrays.toString(p.storedShape()),
               p.dataType().name().toLowerCase(Locale.ROOT), p.consumers().get(0).node()
-                  + (p.consumers().size() > 1 ? " (+" + (p.consumers().size() - 1) + " more)" : ""));
+                  + (p.consumers().size() > 1 ? " (tied: used by " + p.consumers().size() + " nodes)" : ""));
         }
       }
     }

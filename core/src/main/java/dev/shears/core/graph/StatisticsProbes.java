@@ -75,17 +75,16 @@ public final class StatisticsProbes {
       x = p + "cast";
     }
     if (transposed) {
-      // features on the second-to-last axis (y = W·x): bring them last, whatever the rank
-      // (Einsum's ellipsis); before opset 12 only a matrix can be swapped
-      if (opset >= 12) {
-        nodes.add(node("Einsum", List.of(x), p + "swap", AttributeProto.newBuilder().setName("equation")
-            .setType(AttributeProto.AttributeType.STRING)
-            .setS(com.google.protobuf.ByteString.copyFromUtf8("...ij->...ji")).build()));
-      } else {
-        nodes.add(node("Transpose", List.of(x), p + "swap",
-            AttributeProto.newBuilder().setName("perm").setType(AttributeProto.AttributeType.INTS)
-                .addInts(1).addInts(0).build()));
-      }
+      // features on the second-to-last axis (y = W·x), whatever the rank: fold the leading
+      // axes into one ([-1, in, n], from the value's own shape), then swap the last two
+      nodes.add(node("Shape", List.of(x), p + "shape"));
+      nodes.add(node("Slice", List.of(p + "shape", int64s("starts/-2", -2), int64s("ends/max", Long.MAX_VALUE)),
+          p + "last2"));
+      nodes.add(node("Concat", List.of(int64s("minus1", -1), p + "last2"), p + "shape3", attrInt("axis", 0)));
+      nodes.add(node("Reshape", List.of(x, p + "shape3"), p + "x3"));
+      nodes.add(node("Transpose", List.of(p + "x3"), p + "swap",
+          AttributeProto.newBuilder().setName("perm").setType(AttributeProto.AttributeType.INTS)
+              .addInts(0).addInts(2).addInts(1).build()));
       x = p + "swap";
     }
     String shape = reshapeTarget(t.columns());
@@ -121,6 +120,14 @@ public final class StatisticsProbes {
     String name = PREFIX + "shape/" + columns;
     initializers.computeIfAbsent(name, n -> TensorProto.newBuilder().setName(n)
         .setDataType(DataType.INT64.code()).addDims(2).addInt64Data(-1).addInt64Data(columns).build());
+    return name;
+  }
+
+  /** A shared 1-D int64 constant. */
+  private String int64s(String key, long value) {
+    String name = PREFIX + "const/" + key;
+    initializers.computeIfAbsent(name, n -> TensorProto.newBuilder().setName(n)
+        .setDataType(DataType.INT64.code()).addDims(1).addInt64Data(value).build());
     return name;
   }
 

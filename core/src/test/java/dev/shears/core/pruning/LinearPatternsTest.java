@@ -151,6 +151,72 @@ class LinearPatternsTest {
     }
   }
 
+  /** The same model declared at opset 11 and at opset 17 gets the same masks and values. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"wanda", "sparsegpt"})
+  void opset11And17GiveTheSameResult(String scorer) throws Exception {
+    byte[][] results = new byte[2][];
+    int k = 0;
+    for (int opset : new int[] {11, 17}) {
+      Path dir = tmp.resolve("opset" + opset);
+      Path model = PatternModels.linearPatterns(dir, SAMPLES, 1, opset);
+      try (ModelFile m = ModelFile.read(model)) {
+        Inventory inv = Inventory.of(m.proto().getGraph(), SelectionRules.DEFAULT);
+        CalibrationConfig calib = new CalibrationConfig(dir.resolve("calib"), null, CalibrationSources.Format.NPY,
+            SAMPLES, 4, "cpu");
+        try (PruningPipeline.Result result = new PruningPipeline(
+            StrategyRegistry.load(getClass().getClassLoader()), Progress.NONE).run(m, inv,
+            new PruneOptions(0.5, SparsityPattern.unstructured(), scorer, "uniform", null, Map.of(),
+                Mode.SEQUENTIAL, 0), () -> calib.open(m, Progress.NONE))) {
+          results[k++] = result.toModel(m).getGraph().toBuilder().clearNode().build().toByteArray();
+        }
+      }
+    }
+    org.junit.jupiter.api.Assertions.assertArrayEquals(results[0], results[1]);
+  }
+
+  /** Quantized weights are listed as skipped, inside their block, and left untouched. */
+  @Test
+  void quantizedWeightsAreSkippedWithTheirReasonAndKept() throws Exception {
+    Path model = PatternModels.quantized(tmp.resolve("q"));
+    Path out = tmp.resolve("q/pruned.onnx");
+    try (ModelFile m = ModelFile.read(model)) {
+      Inventory inv = Inventory.of(m.proto().getGraph(), SelectionRules.DEFAULT);
+      assertEquals(List.of("Wf"), names(inv));
+      Map<String, String> reasons = new HashMap<>();
+      inv.skipped().forEach(s -> reasons.put(s.name(), s.reason()));
+      assertEquals("quantized weight (DequantizeLinear); Shears prunes float weights only", reasons.get("Wq8"));
+      assertEquals("quantized weight (MatMulNBits); Shears prunes float weights only", reasons.get("Wq4"));
+      inv.skipped().forEach(s -> assertNotNull(s.block(), s.name() + " lies inside the block"));
+      assertEquals(16 * 16 + 16 * 8, inv.skippedInBlocks());
+    }
+    var report = new PruneJob(model, out, null, SelectionRules.DEFAULT, new PruneOptions(0.5,
+        SparsityPattern.unstructured(), "magnitude", "uniform", null, Map.of(), Mode.ONE_SHOT, 0),
+        dev.shears.core.onnx.ExternalDataPolicy.AUTO).run(StrategyRegistry.load(getClass().getClassLoader()),
+        Progress.NONE, m -> {
+          throw new AssertionError("magnitude needs no data");
+        });
+    assertEquals(0.5, report.totals().sparsity(), 1e-9);
+    assertEquals(128.0 / (256 + 256 + 128), report.totals().sparsityOfBlockLinearWeights(), 1e-9);
+    try (ModelFile a = ModelFile.read(model); ModelFile b = ModelFile.read(out)) {
+      for (String q : List.of("Wq8", "Wq4")) {
+        assertEquals(find(a, q), find(b, q), q + " unchanged");
+      }
+      OrtEnvironment env = OrtEnvironment.getEnvironment();
+      float[] x = new float[2 * PatternModels.S * 16];
+      try (OrtSession s = env.createSession(out.toString());
+          OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {2, PatternModels.S, 16});
+          OrtSession.Result r = s.run(Map.of("x", in))) {
+        assertEquals(2 * PatternModels.S * 16, ((OnnxTensor) r.get(0)).getFloatBuffer().remaining());
+      }
+    }
+  }
+
+  private static TensorProto find(ModelFile m, String name) {
+    return m.proto().getGraph().getInitializerList().stream().filter(t -> t.getName().equals(name)).findFirst()
+        .orElseThrow();
+  }
+
   private static Map<String, PrunableTensor> byName(Inventory inv) {
     Map<String, PrunableTensor> out = new LinkedHashMap<>();
     inv.prunable().forEach(t -> out.put(t.name(), t));

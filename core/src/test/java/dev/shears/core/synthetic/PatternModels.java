@@ -51,9 +51,14 @@ public final class PatternModels {
    * @return the model file
    */
   public static Path linearPatterns(Path dir, int samples, int inputType) throws IOException {
+    return linearPatterns(dir, samples, inputType, 17);
+  }
+
+  /** As above, declaring the given default-domain opset (11 and 17 both hold every node used). */
+  public static Path linearPatterns(Path dir, int samples, int inputType, int opset) throws IOException {
     Files.createDirectories(dir.resolve("calib"));
     PatternModels b = new PatternModels();
-    ModelProto model = b.build(inputType);
+    ModelProto model = b.build(inputType, opset);
     Path file = dir.resolve("model.onnx");
     try (OutputStream out = Files.newOutputStream(file)) {
       model.writeTo(out);
@@ -67,7 +72,58 @@ public final class PatternModels {
     return file;
   }
 
-  private ModelProto build(int inputType) {
+  /**
+   * Writes {@code dir/model.onnx}: one residual sub-layer over 16 features holding an int8
+   * weight behind {@code DequantizeLinear}, a 4-bit {@code MatMulNBits} weight ({@code Wq4}) and
+   * one float weight ({@code Wf}), summed.
+   */
+  public static Path quantized(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    PatternModels b = new PatternModels();
+    GraphProto.Builder g = b.g;
+    int k = 16;
+    g.addInput(input("x", 1, "N", S, k));
+    String h = b.node("Identity", List.of("x"));
+    byte[] q = new byte[k * k];
+    for (int i = 0; i < q.length; i++) {
+      q[i] = (byte) (b.rng.nextInt(255) - 127);
+    }
+    g.addInitializer(TensorProto.newBuilder().setName("Wq8").setDataType(3).addDims(k).addDims(k)
+        .setRawData(ByteString.copyFrom(q)));
+    g.addInitializer(TensorProto.newBuilder().setName("q8scale").setDataType(1).setRawData(ByteString.copyFrom(
+        floats(new float[] {0.01f}))));
+    g.addInitializer(TensorProto.newBuilder().setName("q8zero").setDataType(3).setRawData(ByteString.copyFrom(
+        new byte[] {0})));
+    String deq = b.node("DequantizeLinear", List.of("Wq8", "q8scale", "q8zero"));
+    String a = b.node("MatMul", List.of(h, deq));
+    byte[] packed = new byte[k * 8];
+    for (int i = 0; i < packed.length; i++) {
+      packed[i] = (byte) b.rng.nextInt(256);
+    }
+    g.addInitializer(TensorProto.newBuilder().setName("Wq4").setDataType(2).addDims(k).addDims(1).addDims(8)
+        .setRawData(ByteString.copyFrom(packed)));
+    float[] scales = new float[k];
+    java.util.Arrays.fill(scales, 0.02f);
+    g.addInitializer(TensorProto.newBuilder().setName("q4scales").setDataType(1).addDims(k)
+        .setRawData(ByteString.copyFrom(floats(scales))));
+    String c = b.node("MatMulNBits", "com.microsoft", List.of(h, "Wq4", "q4scales"), attr("K", k), attr("N", k),
+        attr("bits", 4), attr("block_size", 16));
+    b.weight("Wf", k, k);
+    String f = b.node("MatMul", List.of(h, "Wf"));
+    String y = b.node("Add", List.of(h, b.node("Add", List.of(a, b.node("Add", List.of(c, f))))));
+    g.addOutput(ValueInfoProto.newBuilder().setName(y));
+    ModelProto model = ModelProto.newBuilder().setIrVersion(8).setProducerName("shears-test-patterns")
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(17))
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("com.microsoft").setVersion(1))
+        .setGraph(g).build();
+    Path file = dir.resolve("model.onnx");
+    try (OutputStream out = Files.newOutputStream(file)) {
+      model.writeTo(out);
+    }
+    return file;
+  }
+
+  private ModelProto build(int inputType, int opset) {
     g.addInput(input("x", inputType, "N", S, H));
     String h = node("Identity", List.of(inputType == 1 ? "x" : node("Cast", List.of("x"), attr("to", 1))));
 
@@ -104,7 +160,7 @@ public final class PatternModels {
     String v = node("Add", List.of(u, f));
     g.addOutput(ValueInfoProto.newBuilder().setName(v));
     return ModelProto.newBuilder().setIrVersion(8).setProducerName("shears-test-patterns")
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(17))
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(opset))
         .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("com.microsoft").setVersion(1))
         .setGraph(g).build();
   }

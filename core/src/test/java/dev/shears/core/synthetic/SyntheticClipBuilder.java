@@ -41,6 +41,8 @@ public final class SyntheticClipBuilder {
 
   private final int hidden;
   private final int layers;
+  /** Above zero: a single-tower image classifier with this many classes ({@code logits}). */
+  private int classes;
   private final int weightType; // 1 fp32, 10 fp16 (prunable MatMul weights only)
   private final GraphProto.Builder g = GraphProto.newBuilder().setName("synthetic-clip");
   private final FileChannel data;
@@ -72,6 +74,29 @@ public final class SyntheticClipBuilder {
     return model;
   }
 
+  /**
+   * Builds a ViT-style single-tower classifier: the vision tower, mean pooling and a
+   * classification head whose output is {@code logits [batch, classes]}; OUT_DIR/model.onnx and
+   * OUT_DIR/calib/pixel_values.npy.
+   */
+  public static Path buildClassifier(Path dir, int hidden, int layers, int classes, int samples) throws IOException {
+    Files.createDirectories(dir.resolve("calib"));
+    Path model = dir.resolve("model.onnx");
+    try (FileChannel ch = FileChannel.open(dir.resolve("model.onnx.data"), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      SyntheticClipBuilder b = new SyntheticClipBuilder(hidden, layers, 1, ch, "model.onnx.data");
+      b.classes = classes;
+      ModelProto m = b.model();
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(model))) {
+        m.writeTo(out);
+      }
+    }
+    writeCalibration(dir.resolve("calib"), samples);
+    Files.delete(dir.resolve("calib/input_ids.npy"));
+    Files.delete(dir.resolve("calib/attention_mask.npy"));
+    return model;
+  }
+
   public static void main(String[] args) throws IOException {
     Path dir = Path.of(args[0]);
     int hidden = Integer.parseInt(args[1]);
@@ -83,6 +108,9 @@ public final class SyntheticClipBuilder {
   }
 
   private ModelProto model() throws IOException {
+    if (classes > 0) {
+      return classifier();
+    }
     g.addInput(info("pixel_values", 1, "batch", 3, 32, 32));
     g.addInput(info("input_ids", 7, "batch", TEXT_LEN));
     g.addInput(info("attention_mask", 7, "batch", TEXT_LEN));
@@ -129,6 +157,32 @@ public final class SyntheticClipBuilder {
     }
     return ModelProto.newBuilder().setIrVersion(8).setProducerName("shears-synthetic")
         .addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(17)).setGraph(g).build();
+  }
+
+  private ModelProto classifier() throws IOException {
+    g.addInput(info("pixel_values", 1, "batch", 3, 32, 32));
+    String v = patchEmbedding();
+    for (int i = 0; i < layers; i++) {
+      v = block("/vit/encoder/layer." + i, "vit.encoder.layer." + i, v);
+    }
+    node("/pool/ReduceMean", "ReduceMean", List.of(v), "pooled", ints("axes", 1), attr("keepdims", 0));
+    weight("classifier.weight", hidden, classes, 1);
+    node("/classifier/MatMul", "MatMul", List.of("pooled", "classifier.weight"), "logits");
+    g.addOutput(ValueInfoProto.newBuilder().setName("logits"));
+    return ModelProto.newBuilder().setIrVersion(8).setProducerName("shears-synthetic")
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(17)).setGraph(g).build();
+  }
+
+  private String patchEmbedding() throws IOException {
+    constant("shape/patches6", new long[] {-1, 3, 4, 8, 4, 8});
+    constant("shape/patches", new long[] {-1, PATCHES, PATCH_DIM});
+    node("/vision_model/embeddings/Reshape", "Reshape", List.of("pixel_values", "shape/patches6"), "v/p6");
+    node("/vision_model/embeddings/Transpose", "Transpose", List.of("v/p6"), "v/pt", ints("perm", 0, 2, 4, 1, 3, 5));
+    node("/vision_model/embeddings/Reshape_1", "Reshape", List.of("v/pt", "shape/patches"), "v/patches");
+    weight("vision_model.embeddings.patch_embedding.weight", PATCH_DIM, hidden, 1);
+    node("/vision_model/embeddings/patch_embedding/MatMul", "MatMul",
+        List.of("v/patches", "vision_model.embeddings.patch_embedding.weight"), "v/x0");
+    return "v/x0";
   }
 
   private String block(String node, String param, String x) throws IOException {

@@ -67,6 +67,34 @@ public final class LossProviders {
     }
   }
 
+  /** {@code classifier}: cross-entropy against the dense model's predicted classes. */
+  public static final class Classifier implements LossProvider {
+    @Override
+    public String name() {
+      return "classifier";
+    }
+
+    @Override
+    public String description() {
+      return "cross-entropy of a [batch, classes] logits output against the dense model's predictions (ViT/BERT classifiers)";
+    }
+
+    @Override
+    public List<ParamSpec> parameters() {
+      return List.of(ParamSpec.ofString("output", "logits", "the classification logits output"));
+    }
+
+    @Override
+    public int apiVersion() {
+      return ShearsApi.VERSION;
+    }
+
+    @Override
+    public CalibrationLoss create(Params params) {
+      return new ClassifierLoss(params.getString("output"));
+    }
+  }
+
   /** {@code embedding}: InfoNCE against the dense model's pooled embeddings. */
   public static final class Embedding implements LossProvider {
     @Override

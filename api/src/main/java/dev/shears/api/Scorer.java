@@ -28,4 +28,17 @@ public interface Scorer {
    *     target (for example {@code floor(columns × sparsity)} per row in per-row groups)
    */
   PruneResult prune(Layer layer, LayerTarget target);
+
+  /**
+   * Which weights compete for removal under an unstructured target, so that Shears can check
+   * every result's count: per row, {@code floor(columns × sparsity)} in each row; per tensor,
+   * {@code floor(rows × columns × sparsity)} in all. Under an N:M pattern the group does not
+   * matter (every full run of {@code m} columns loses {@code m - n}). Asked once, when the
+   * scorer is created; a scorer whose result does not count as declared is refused.
+   *
+   * @return {@link MaskSelection.Group#PER_ROW} unless overridden
+   */
+  default MaskSelection.Group group() {
+    return MaskSelection.Group.PER_ROW;
+  }
 }

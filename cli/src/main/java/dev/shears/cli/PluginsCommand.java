@@ -56,6 +56,7 @@ final class PluginsCommand implements Callable<Integer> {
           m.put("parameters", ps);
           m.put("source", e.source());
           m.put("apiVersion", e.provider().apiVersion());
+          m.put("version", CommonOptions.version(e));
           all.add(m);
         }
       }

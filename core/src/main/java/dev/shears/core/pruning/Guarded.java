@@ -10,16 +10,15 @@ import dev.shears.api.LayerTarget;
 import dev.shears.api.MaskSelection;
 import dev.shears.api.ModelRun;
 import dev.shears.api.PruneResult;
+import dev.shears.api.RunContext;
 import dev.shears.api.Scorer;
 import dev.shears.api.StrategyKind;
 import dev.shears.api.StrategyRegistry;
 import dev.shears.api.ZerothOrderSettings;
-import dev.shears.core.graph.Consumer;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 
 /**
  * Strategies as the pipeline calls them: every call into plugin code goes through one of
@@ -67,9 +66,7 @@ final class Guarded {
 
   /** How a tensor is named in messages: its name and the nodes that consume it. */
   static String tensor(Layer layer) {
-    String nodes = layer instanceof LayerView v
-        ? v.tensor().consumers().stream().map(Consumer::node).collect(Collectors.joining(", "))
-        : "";
+    String nodes = String.join(", ", layer.nodes());
     return "tensor " + layer.name() + (nodes.isEmpty() ? "" : " (node " + nodes + ")");
   }
 
@@ -79,8 +76,10 @@ final class Guarded {
     private final Scorer scorer;
     private final Set<Evidence> evidence;
     private final MaskSelection.Group group;
+    private final RunContext context;
 
-    GuardedScorer(StrategyRegistry registry, String name, Map<String, String> params) {
+    GuardedScorer(StrategyRegistry registry, String name, Map<String, String> params, RunContext context) {
+      this.context = context;
       this.who = Guarded.who(registry, StrategyKind.SCORER, name);
       this.scorer = (Scorer) create(registry, who, params);
       this.evidence = Guarded.evidence(who, scorer::evidence);
@@ -93,6 +92,11 @@ final class Guarded {
 
     PluginFailure.Strategy who() {
       return who;
+    }
+
+    /** The run context the layers it scores carry. */
+    RunContext context() {
+      return context;
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.shears.api.InvalidConfigurationException;
 import dev.shears.api.Layer;
 import dev.shears.api.LayerTarget;
 import dev.shears.api.PruneResult;
+import dev.shears.api.RunContext;
 import dev.shears.api.Scorer;
 import dev.shears.api.StrategyKind;
 import dev.shears.api.StrategyRegistry;
@@ -89,7 +90,9 @@ public final class PruningPipeline {
       throw new ShearsException(model.path() + ": has no prunable weights (see shears inspect)");
     }
     Map<StrategyKind, Map<String, String>> params = splitParams(options.params());
-    Guarded.GuardedScorer scorer = new Guarded.GuardedScorer(registry, options.scorer(), params.get(StrategyKind.SCORER));
+    RunContext context = new RunContext(options.seed(), String.valueOf(model.path().getFileName()));
+    Guarded.GuardedScorer scorer =
+        new Guarded.GuardedScorer(registry, options.scorer(), params.get(StrategyKind.SCORER), context);
     Guarded.GuardedAllocator allocator =
         new Guarded.GuardedAllocator(registry, options.allocator(), params.get(StrategyKind.ALLOCATOR));
     Timings timings = new Timings();
@@ -133,7 +136,7 @@ public final class PruningPipeline {
           importance = timings.time("zeroth-order importance", () -> engine.blockImportance(
               blocks, allocator.zerothOrder(), loss, options.seed()));
         }
-        List<Block> views = blockViews(model, blocks, dense, importance);
+        List<Block> views = blockViews(model, blocks, dense, importance, context);
         Map<String, Double> decided = timings.time("allocation",
             () -> allocator.allocate(views, options.sparsity()));
         allocation = checkAllocation(allocator.who(), blocks, decided);
@@ -225,7 +228,7 @@ public final class PruningPipeline {
   /** Prunes one tensor, stores its new values and counts them. */
   private static void pruneOne(ModelFile model, PrunableTensor t, LayerStatistics stats,
       Guarded.GuardedScorer scorer, LayerTarget target, TensorStore store, Map<String, long[]> counts) {
-    LayerView view = new LayerView(t, () -> WeightCodec.readView(model, t), stats);
+    LayerView view = new LayerView(t, () -> WeightCodec.readView(model, t), stats, scorer.context());
     PruneResult result = scorer.prune(view, target);
     // copy first: the scorer may still hold (and change) what it returned
     BitSet pruned = (BitSet) result.pruned().clone();
@@ -249,15 +252,15 @@ public final class PruningPipeline {
   }
 
   private List<Block> blockViews(ModelFile model, Map<String, List<PrunableTensor>> blocks,
-      Map<String, LayerStatistics> stats, Map<String, Double> importance) {
+      Map<String, LayerStatistics> stats, Map<String, Double> importance, RunContext context) {
     List<Block> views = new ArrayList<>();
     for (Map.Entry<String, List<PrunableTensor>> e : blocks.entrySet()) {
       List<Layer> layers = new ArrayList<>();
       for (PrunableTensor t : e.getValue()) {
-        layers.add(new LayerView(t, () -> WeightCodec.readView(model, t), stats.get(t.name())));
+        layers.add(new LayerView(t, () -> WeightCodec.readView(model, t), stats.get(t.name()), context));
       }
       Double imp = importance == null ? null : importance.get(e.getKey());
-      views.add(new BlockView(e.getKey(), e.getValue().get(0).tower(), layers, imp));
+      views.add(new BlockView(e.getKey(), e.getValue().get(0).tower(), layers, imp, context));
     }
     return views;
   }

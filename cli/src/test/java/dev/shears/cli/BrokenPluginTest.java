@@ -290,6 +290,27 @@ class BrokenPluginTest {
     assertFalse(allocator.get("source").asText().isBlank());
   }
 
+  // ---------------------------------------------------------------- the run context
+
+  @Test
+  void strategiesSeeTheSeedTheModelNameAndTheConsumingNodes() throws IOException {
+    // the plugins report what they saw through the one channel they have: an exception message
+    Path scorer = scorerJar("nosy", "throw new IllegalStateException(\"seed=\" + layer.context().seed() + \" model=\""
+        + " + layer.context().modelName() + \" nodes=\" + layer.nodes());");
+    assertFailsWith(ShearsCommand.FAILURE, "scorer 'nosy' (from " + scorer.toAbsolutePath() + ") failed on "
+        + firstTensor + ": IllegalStateException: seed=7 model=model.onnx nodes=["
+        + first.consumers().get(0).node() + "]", "--scorer", "nosy", "--plugin-path", scorer.toString(),
+        "--seed", "7");
+
+    Path allocator = allocatorJar("nosy-alloc", "throw new IllegalStateException(\"seed=\""
+        + " + blocks.get(0).context().seed() + \" first=\" + blocks.get(0).name()"
+        + " + \" nodes=\" + blocks.get(0).layers().get(0).nodes());");
+    assertFailsWith(ShearsCommand.FAILURE, "allocator 'nosy-alloc' (from " + allocator.toAbsolutePath()
+        + ") failed in allocate (" + blockCount() + " blocks): IllegalStateException: seed=-3 first=" + first.block()
+        + " nodes=[" + first.consumers().get(0).node() + "]",
+        "--scorer", "magnitude", "--allocator", "nosy-alloc", "--plugin-path", allocator.toString(), "--seed", "-3");
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private static int blockCount() throws IOException {

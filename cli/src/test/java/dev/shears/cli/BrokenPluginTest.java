@@ -114,6 +114,41 @@ class BrokenPluginTest {
     assertTrue(lines.get(lines.size() - 1).startsWith("shears: error: scorer 'boom2' (from "), run.err);
   }
 
+  @Test
+  void lossThrowingNamesTheLossItsJarAndTheBlock() throws IOException {
+    String pkg = "com.example.lossboom";
+    String source = """
+        package %s;
+
+        import dev.shears.api.*;
+        import java.util.List;
+        import java.util.Set;
+
+        public final class P implements LossProvider {
+          public P() {}
+          @Override public String name() { return "loss-boom"; }
+          @Override public String description() { return "a broken test loss"; }
+          @Override public List<ParamSpec> parameters() { return List.of(); }
+          @Override public int apiVersion() { return ShearsApi.VERSION; }
+          @Override public CalibrationLoss create(Params params) {
+            return new CalibrationLoss() {
+              @Override public boolean appliesTo(Set<String> outputs) { return true; }
+              @Override public double loss(ModelRun candidate, ModelRun dense) {
+                throw new ArithmeticException("boom");
+              }
+            };
+          }
+        }
+        """.formatted(pkg);
+    Path jar = PluginJars.build(dir.resolve("loss-boom.jar"), Map.of(pkg + ".P", source),
+        Map.of("dev.shears.api.LossProvider", List.of(pkg + ".P")));
+    String want = "loss 'loss-boom' (from " + jar.toAbsolutePath() + ") failed on block " + first.block()
+        + " (perturbing tensor " + first.name() + "): ArithmeticException: boom";
+    assertFailsWith(ShearsCommand.FAILURE, want, "--scorer", "magnitude", "--allocator", "ecoflap",
+        "--loss", "loss-boom", "--plugin-path", jar.toString(), "--param", "allocator.samples=8",
+        "--calib", BundledModels.tinyClip().resolve("calib").toString(), "--calib-samples", "8");
+  }
+
   // ---------------------------------------------------------------- results that break the contract
 
   @Test

@@ -95,6 +95,31 @@ class PluginSpiTest {
     assertTrue(differFromMagnitude > 1000, "masks differ from magnitude at " + differFromMagnitude + " positions");
   }
 
+  @Test
+  void builtInsAndTheExamplePassTheResultChecksWithEitherGroupAndUnderNofM() {
+    String calib = BundledModels.tinyClip().resolve("calib").toString();
+    List<List<String>> runs = List.of(
+        List.of("--scorer", EXAMPLE, "--param", "scorer.group=per-tensor", "--sparsity", "0.37"),
+        List.of("--scorer", "magnitude", "--param", "scorer.group=per-tensor", "--sparsity", "0.37"),
+        List.of("--scorer", "magnitude", "--pattern", "2:4"),
+        List.of("--scorer", "wanda", "--param", "scorer.group=per-tensor", "--sparsity", "0.37", "--calib", calib),
+        List.of("--scorer", "sparsegpt", "--param", "scorer.group=per-tensor", "--sparsity", "0.37", "--calib", calib),
+        List.of("--scorer", "sparsegpt", "--sparsity", "0.37", "--calib", calib),
+        List.of("--scorer", "sparsegpt", "--pattern", "2:4", "--calib", calib));
+    for (List<String> extra : runs) {
+      Path out = dir.resolve("checked.onnx");
+      List<String> args = new ArrayList<>(List.of("prune", model.toString(), "-o", out.toString(), "--quiet",
+          "--allocator", "uniform", "--mode", "one-shot", "--calib-samples", "8", "--plugin-path", example.toString()));
+      args.addAll(extra);
+      if (!extra.contains("--calib")) {
+        args.removeAll(List.of("--mode", "one-shot", "--calib-samples", "8"));
+      }
+      Run run = shears(args.toArray(String[]::new));
+      assertEquals(ShearsCommand.OK, run.code, extra + ": " + run.err);
+      assertEquals("", run.err, extra.toString());
+    }
+  }
+
   /** The example's rule, written out independently: |w|/row sum + |w|/column sum. */
   private static float[] relativeImportance(float[] w, int rows, int columns) {
     double[] rowSums = new double[rows];

@@ -17,6 +17,18 @@ public enum Evidence {
    */
   INPUT_GRAM,
   /**
+   * Per input feature {@code j} of a layer, the sum over every calibration token of
+   * {@code |x[t, j]|} ({@link Layer#inputAbsSums()}): a vector of length
+   * {@link Layer#columns()}.
+   */
+  ACTIVATION_ABS_SUMS,
+  /**
+   * Per input feature {@code j} of a layer, the largest {@code |x[t, j]|} over every
+   * calibration token ({@link Layer#inputAbsMax()}): a vector of length
+   * {@link Layer#columns()}, for outlier-aware strategies.
+   */
+  ACTIVATION_ABS_MAX,
+  /**
    * The zeroth-order importance of each block ({@link Block#importance()}), estimated from
    * the loss under random weight perturbations. Needed by ECoFLaP.
    */

@@ -83,6 +83,29 @@ public interface Layer {
   double[] inputSquareSums();
 
   /**
+   * Per input feature, the sum of {@code |x|} over every calibration token, padding tokens
+   * included.
+   *
+   * @return a new array of length {@link #columns()}
+   * @throws IllegalStateException when no strategy declared
+   *     {@link Evidence#ACTIVATION_ABS_SUMS}
+   */
+  default double[] inputAbsSums() {
+    throw new IllegalStateException("this layer view has no absolute sums");
+  }
+
+  /**
+   * Per input feature, the largest {@code |x|} over every calibration token, padding tokens
+   * included.
+   *
+   * @return a new array of length {@link #columns()}
+   * @throws IllegalStateException when no strategy declared {@link Evidence#ACTIVATION_ABS_MAX}
+   */
+  default double[] inputAbsMax() {
+    throw new IllegalStateException("this layer view has no absolute maxima");
+  }
+
+  /**
    * The input Gram matrix {@code XᵀX} summed over every calibration token, row-major
    * {@code columns × columns}, read-only.
    *

@@ -15,7 +15,8 @@ public interface Scorer {
   /**
    * The calibration evidence this scorer reads from {@link Layer}.
    *
-   * @return a subset of {@link Evidence#ACTIVATION_NORMS} and {@link Evidence#INPUT_GRAM}
+   * @return a subset of {@link Evidence#ACTIVATION_NORMS}, {@link Evidence#ACTIVATION_ABS_SUMS},
+   *     {@link Evidence#ACTIVATION_ABS_MAX} and {@link Evidence#INPUT_GRAM}
    */
   Set<Evidence> evidence();
 

@@ -78,7 +78,8 @@
  *       which ONNX keeps topological: within a tower, data-flow order ({@code layers.0},
  *       {@code layers.1}, …). A block's layers are in graph order.
  *   <li><b>Statistics</b> ({@link dev.shears.api.Layer#inputSquareSums()},
- *       {@link dev.shears.api.Layer#inputGram()}) are sums over every token of every
+ *       {@link dev.shears.api.Layer#inputAbsSums()}, {@link dev.shears.api.Layer#inputAbsMax()},
+ *       {@link dev.shears.api.Layer#inputGram()}) are sums (or maxima) over every token of every
  *       calibration sample, padding tokens included; {@link dev.shears.api.Layer#tokens()}
  *       counts them.
  *   <li><b>Context.</b> {@link dev.shears.api.Layer#context()} and

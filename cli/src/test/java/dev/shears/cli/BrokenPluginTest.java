@@ -346,6 +346,24 @@ class BrokenPluginTest {
         "--scorer", "magnitude", "--allocator", "nosy-alloc", "--plugin-path", allocator.toString(), "--seed", "-3");
   }
 
+  @Test
+  void scorersCanAskForAbsoluteSumsAndMaxima() throws IOException {
+    String pkg = "com.example.absolute";
+    String source = scorerSource(pkg, "absolute", "", """
+        double[] sums = layer.inputAbsSums();
+        double[] max = layer.inputAbsMax();
+        boolean ok = sums.length == layer.columns() && max.length == layer.columns();
+        for (int j = 0; j < sums.length; j++) { ok &= max[j] > 0 && sums[j] >= max[j]; }
+        throw new IllegalStateException("columns=" + layer.columns() + " consistent=" + ok);""")
+        .replace("return Set.of(); }", "return Set.of(Evidence.ACTIVATION_ABS_SUMS, Evidence.ACTIVATION_ABS_MAX); }");
+    Path jar = PluginJars.build(dir.resolve("absolute.jar"), Map.of(pkg + ".P", source),
+        Map.of(SCORERS, List.of(pkg + ".P")));
+    assertFailsWith(ShearsCommand.FAILURE, "scorer 'absolute' (from " + jar.toAbsolutePath() + ") failed on "
+        + firstTensor + ": IllegalStateException: columns=" + first.columns() + " consistent=true",
+        "--scorer", "absolute", "--plugin-path", jar.toString(), "--calib",
+        BundledModels.tinyClip().resolve("calib").toString(), "--calib-samples", "8", "--mode", "one-shot");
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private static int blockCount() throws IOException {

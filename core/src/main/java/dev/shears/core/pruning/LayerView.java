@@ -84,6 +84,24 @@ final class LayerView implements Layer {
   }
 
   @Override
+  public double[] inputAbsSums() {
+    if (stats == null || stats.absSums() == null) {
+      throw new IllegalStateException("absolute input sums of " + tensor.name()
+          + " were not gathered: the strategy must declare Evidence.ACTIVATION_ABS_SUMS");
+    }
+    return stats.absSums().clone();
+  }
+
+  @Override
+  public double[] inputAbsMax() {
+    if (stats == null || stats.absMax() == null) {
+      throw new IllegalStateException("absolute input maxima of " + tensor.name()
+          + " were not gathered: the strategy must declare Evidence.ACTIVATION_ABS_MAX");
+    }
+    return stats.absMax().clone();
+  }
+
+  @Override
   public DoubleBuffer inputGram() {
     if (stats == null || stats.gram() == null) {
       throw new IllegalStateException("the input Gram matrix of " + tensor.name()

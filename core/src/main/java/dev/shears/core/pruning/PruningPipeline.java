@@ -1,6 +1,5 @@
 package dev.shears.core.pruning;
 
-import dev.shears.api.Allocator;
 import dev.shears.api.Block;
 import dev.shears.api.CalibrationLoss;
 import dev.shears.api.Evidence;

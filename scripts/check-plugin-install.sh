@@ -33,7 +33,9 @@ grep -q "^  relative-importance$" <<<"$listing" \
     --plugin-path $JAR --scorer relative-importance --param scorer.columnWeight=0.5 \
     --report "$work/report.json" --quiet
 test -s "$work/pruned.onnx" || { echo "check-plugin-install: no pruned model written" >&2; exit 1; }
-grep -q '"source" : ".*shears-example-scorer-0.1.0-SNAPSHOT.jar"' "$work/report.json" \
-  || { echo "check-plugin-install: the report does not name the plugin's jar" >&2; exit 1; }
+# the report names the scorer's jar and its version (the jar's Implementation-Version)
+tr -d ' \n' <"$work/report.json" | grep -q \
+    '"scorer":{"name":"relative-importance","source":"[^"]*/shears-example-scorer-0.1.0-SNAPSHOT.jar","version":"0.1.0-SNAPSHOT"}' \
+  || { echo "check-plugin-install: the report does not give the plugin's jar and version" >&2; exit 1; }
 
 step "OK: the documented plugin install works from an empty local repository"

@@ -325,6 +325,32 @@ class BrokenPluginTest {
     assertFalse(allocator.get("source").asText().isBlank());
   }
 
+  @Test
+  void theReportAndTheListingGiveThePluginsVersionFromItsManifest() throws IOException {
+    String pkg = "com.example.versioned";
+    Path jar = PluginJars.build(dir.resolve("versioned.jar"), Map.of(pkg + ".P", scorerSource(pkg, "versioned", "",
+        "return PruneResult.maskOnly(MaskSelection.select(new float[layer.rows() * layer.columns()], layer.rows(),"
+            + " layer.columns(), target, MaskSelection.Group.PER_ROW));")),
+        Map.of(SCORERS, List.of(pkg + ".P")), "2.5.1");
+    Path report = dir.resolve("versioned.json");
+    Run run = shears("prune", model.toString(), "-o", dir.resolve("versioned.onnx").toString(), "--sparsity", "0.5",
+        "--quiet", "--scorer", "versioned", "--allocator", "uniform", "--report", report.toString(),
+        "--plugin-path", jar.toString());
+    assertEquals(ShearsCommand.OK, run.code, run.err);
+    JsonNode settings = JSON.readTree(report.toFile()).get("settings");
+    assertEquals("2.5.1", settings.get("strategies").get("scorer").get("version").asText());
+    assertEquals(0, settings.get("pluginProblems").size());
+
+    Run list = shears("plugins", "--json", "--plugin-path", jar.toString());
+    for (JsonNode s : JSON.readTree(list.out).get("strategies")) {
+      if (s.get("name").asText().equals("versioned")) {
+        assertEquals("2.5.1", s.get("version").asText());
+        return;
+      }
+    }
+    throw new AssertionError("versioned is not listed: " + list.out);
+  }
+
   // ---------------------------------------------------------------- the run context
 
   @Test

@@ -40,7 +40,7 @@ final class Guarded {
       return registry.create(who.kind(), who.name(), params);
     } catch (InvalidConfigurationException e) {
       throw e;
-    } catch (RuntimeException | LinkageError e) {
+    } catch (Exception | LinkageError | AssertionError e) {
       throw PluginFailure.threw(who, "in create", e);
     }
   }
@@ -51,7 +51,9 @@ final class Guarded {
       return call.get();
     } catch (PluginFailure e) {
       throw e;
-    } catch (RuntimeException | LinkageError e) {
+    } catch (Exception | LinkageError | AssertionError e) {
+      // Exception: a checked exception can be thrown sneakily; LinkageError: a plugin built
+      // against other classes; AssertionError: a plugin's own assert
       throw PluginFailure.threw(who, where, e);
     }
   }

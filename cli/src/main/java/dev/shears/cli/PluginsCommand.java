@@ -83,7 +83,8 @@ final class PluginsCommand implements Callable<Integer> {
             out.printf("      --param %s.%s=<%s> (default %s%s): %s%n", kind.label(), p.name(), type,
                 p.defaultValue(), range.isEmpty() ? "" : ", " + range, p.description());
           }
-          out.printf("      from %s%n", e.source());
+          String version = CommonOptions.version(e);
+          out.printf("      from %s%s%n", e.source(), "unknown".equals(version) ? "" : " (version " + version + ")");
         }
       }
     }

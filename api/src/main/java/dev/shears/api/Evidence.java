@@ -17,6 +17,11 @@ public enum Evidence {
    */
   INPUT_GRAM,
   /**
+   * The zeroth-order importance of each block ({@link Block#importance()}), estimated from
+   * the loss under random weight perturbations. Needed by ECoFLaP.
+   */
+  ZEROTH_ORDER_IMPORTANCE,
+  /**
    * Per input feature {@code j} of a layer, the sum over every calibration token of
    * {@code |x[t, j]|} ({@link Layer#inputAbsSums()}): a vector of length
    * {@link Layer#columns()}.
@@ -27,10 +32,5 @@ public enum Evidence {
    * calibration token ({@link Layer#inputAbsMax()}): a vector of length
    * {@link Layer#columns()}, for outlier-aware strategies.
    */
-  ACTIVATION_ABS_MAX,
-  /**
-   * The zeroth-order importance of each block ({@link Block#importance()}), estimated from
-   * the loss under random weight perturbations. Needed by ECoFLaP.
-   */
-  ZEROTH_ORDER_IMPORTANCE
+  ACTIVATION_ABS_MAX
 }

@@ -25,9 +25,12 @@ public interface Allocator {
   }
 
   /**
-   * Decides each block's sparsity.
+   * Decides each block's sparsity. Called once per run, from one thread.
    *
-   * @param blocks every block holding prunable layers, in graph order
+   * @param blocks every block holding prunable layers, in graph order: in the order their
+   *     first consuming node appears in the model, which ONNX keeps topological, so within a
+   *     tower a block comes after the blocks it reads from ({@code layers.0}, {@code layers.1},
+   *     …; towers of a CLIP model may follow one another)
    * @param sparsity the global target: the fraction of all prunable weights to remove
    * @return block name to sparsity in {@code [0, 1)}, one entry per block
    */

@@ -21,6 +21,16 @@ public interface Block {
   String tower();
 
   /**
+   * The run this block is pruned in: its seed and the model's name.
+   *
+   * @return the context
+   * @throws UnsupportedOperationException from a view that has none (test doubles)
+   */
+  default RunContext context() {
+    throw new UnsupportedOperationException("this block view carries no run context");
+  }
+
+  /**
    * The prunable layers of this block, in graph order.
    *
    * @return the layers

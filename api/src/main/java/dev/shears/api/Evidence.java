@@ -20,5 +20,17 @@ public enum Evidence {
    * The zeroth-order importance of each block ({@link Block#importance()}), estimated from
    * the loss under random weight perturbations. Needed by ECoFLaP.
    */
-  ZEROTH_ORDER_IMPORTANCE
+  ZEROTH_ORDER_IMPORTANCE,
+  /**
+   * Per input feature {@code j} of a layer, the sum over every calibration token of
+   * {@code |x[t, j]|} ({@link Layer#inputAbsSums()}): a vector of length
+   * {@link Layer#columns()}.
+   */
+  ACTIVATION_ABS_SUMS,
+  /**
+   * Per input feature {@code j} of a layer, the largest {@code |x[t, j]|} over every
+   * calibration token ({@link Layer#inputAbsMax()}): a vector of length
+   * {@link Layer#columns()}, for outlier-aware strategies.
+   */
+  ACTIVATION_ABS_MAX
 }

@@ -2,6 +2,7 @@ package dev.shears.api;
 
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.util.List;
 
 /**
  * A read-only view of one prunable weight matrix and the evidence gathered for it.
@@ -20,6 +21,27 @@ public interface Layer {
    * @return the tensor name
    */
   String name();
+
+  /**
+   * The nodes that multiply by this weight, in graph order: usually one, for example
+   * {@code /vision_model/encoder/layers.0/self_attn/q_proj/MatMul}. Node names are often
+   * more telling than tensor names such as {@code onnx::MatMul_1116}.
+   *
+   * @return the consuming nodes' names; empty when unknown
+   */
+  default List<String> nodes() {
+    return List.of();
+  }
+
+  /**
+   * The run this layer is pruned in: its seed and the model's name.
+   *
+   * @return the context
+   * @throws UnsupportedOperationException from a view that has none (test doubles)
+   */
+  default RunContext context() {
+    throw new UnsupportedOperationException("this layer view carries no run context");
+  }
 
   /**
    * The block this layer belongs to, for example {@code /vision_model/encoder/layers.3}.
@@ -52,12 +74,36 @@ public interface Layer {
 
   /**
    * Per input feature, the sum of squares of that feature over every calibration token.
-   * Wanda's norm is its square root.
+   * Wanda's norm is its square root. Every token of every sample counts, padding tokens
+   * included (an attention mask is not applied).
    *
    * @return a new array of length {@link #columns()}
    * @throws IllegalStateException when no strategy declared {@link Evidence#ACTIVATION_NORMS}
    */
   double[] inputSquareSums();
+
+  /**
+   * Per input feature, the sum of {@code |x|} over every calibration token, padding tokens
+   * included.
+   *
+   * @return a new array of length {@link #columns()}
+   * @throws IllegalStateException when no strategy declared
+   *     {@link Evidence#ACTIVATION_ABS_SUMS}
+   */
+  default double[] inputAbsSums() {
+    throw new IllegalStateException("this layer view has no absolute sums");
+  }
+
+  /**
+   * Per input feature, the largest {@code |x|} over every calibration token, padding tokens
+   * included.
+   *
+   * @return a new array of length {@link #columns()}
+   * @throws IllegalStateException when no strategy declared {@link Evidence#ACTIVATION_ABS_MAX}
+   */
+  default double[] inputAbsMax() {
+    throw new IllegalStateException("this layer view has no absolute maxima");
+  }
 
   /**
    * The input Gram matrix {@code XᵀX} summed over every calibration token, row-major

@@ -73,12 +73,23 @@ public final class Params {
     String key = prefix + spec.name();
     try {
       switch (spec.type()) {
-        case INT -> Integer.parseInt(value);
+        case INT -> {
+          long v = Integer.parseInt(value);
+          checkRange(key, spec, value, spec.min() != null && v < Long.parseLong(spec.min()),
+              spec.max() != null && v > Long.parseLong(spec.max()));
+        }
+        case LONG -> {
+          long v = Long.parseLong(value);
+          checkRange(key, spec, value, spec.min() != null && v < Long.parseLong(spec.min()),
+              spec.max() != null && v > Long.parseLong(spec.max()));
+        }
         case DOUBLE -> {
           double d = Double.parseDouble(value);
           if (!Double.isFinite(d)) {
             throw new NumberFormatException();
           }
+          checkRange(key, spec, value, spec.min() != null && d < Double.parseDouble(spec.min()),
+              spec.max() != null && d > Double.parseDouble(spec.max()));
         }
         case BOOLEAN -> {
           if (!value.equals("true") && !value.equals("false")) {
@@ -100,9 +111,34 @@ public final class Params {
     }
   }
 
+  /** Fails with one line naming the key and its range when the value is below or above it. */
+  private static void checkRange(String key, ParamSpec spec, String value, boolean below, boolean above) {
+    if (below || above) {
+      throw new InvalidConfigurationException("parameter '" + key + "' must be " + range(spec)
+          + ", got '" + value + "'");
+    }
+  }
+
+  /**
+   * A parameter's range in words: {@code in [1, 64]}, {@code at least 0} or {@code at most 1}.
+   *
+   * @param spec the parameter
+   * @return the range, or an empty string when it has none
+   */
+  public static String range(ParamSpec spec) {
+    if (spec.min() != null && spec.max() != null) {
+      return "in [" + spec.min() + ", " + spec.max() + "]";
+    }
+    if (spec.min() != null) {
+      return "at least " + spec.min();
+    }
+    return spec.max() != null ? "at most " + spec.max() : "";
+  }
+
   private static String describe(ParamSpec.Type type) {
     return switch (type) {
       case INT -> "an integer";
+      case LONG -> "an integer";
       case DOUBLE -> "a finite number";
       case BOOLEAN -> "true or false";
       case STRING -> "text";
@@ -130,6 +166,16 @@ public final class Params {
    */
   public int getInt(String name) {
     return Integer.parseInt(raw(name, ParamSpec.Type.INT));
+  }
+
+  /**
+   * A 64-bit integer parameter.
+   *
+   * @param name the declared key
+   * @return the user's value or the default
+   */
+  public long getLong(String name) {
+    return Long.parseLong(raw(name, ParamSpec.Type.LONG));
   }
 
   /**

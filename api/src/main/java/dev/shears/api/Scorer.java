@@ -15,7 +15,8 @@ public interface Scorer {
   /**
    * The calibration evidence this scorer reads from {@link Layer}.
    *
-   * @return a subset of {@link Evidence#ACTIVATION_NORMS} and {@link Evidence#INPUT_GRAM}
+   * @return a subset of {@link Evidence#ACTIVATION_NORMS}, {@link Evidence#ACTIVATION_ABS_SUMS},
+   *     {@link Evidence#ACTIVATION_ABS_MAX} and {@link Evidence#INPUT_GRAM}
    */
   Set<Evidence> evidence();
 
@@ -28,4 +29,17 @@ public interface Scorer {
    *     target (for example {@code floor(columns × sparsity)} per row in per-row groups)
    */
   PruneResult prune(Layer layer, LayerTarget target);
+
+  /**
+   * Which weights compete for removal under an unstructured target, so that Shears can check
+   * every result's count: per row, {@code floor(columns × sparsity)} in each row; per tensor,
+   * {@code floor(rows × columns × sparsity)} in all. Under an N:M pattern the group does not
+   * matter (every full run of {@code m} columns loses {@code m - n}). Asked once, when the
+   * scorer is created; a scorer whose result does not count as declared is refused.
+   *
+   * @return {@link MaskSelection.Group#PER_ROW} unless overridden
+   */
+  default MaskSelection.Group group() {
+    return MaskSelection.Group.PER_ROW;
+  }
 }

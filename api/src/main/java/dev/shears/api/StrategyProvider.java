@@ -43,6 +43,19 @@ public interface StrategyProvider<S> {
   int apiVersion();
 
   /**
+   * The plugin's own version, recorded in reports next to the jar it came from.
+   *
+   * @return by default the {@code Implementation-Version} of the jar manifest holding this
+   *     class ({@link Package#getImplementationVersion()}), or {@code "unknown"} when there is
+   *     none
+   */
+  default String version() {
+    Package p = getClass().getPackage();
+    String v = p == null ? null : p.getImplementationVersion();
+    return v == null || v.isBlank() ? "unknown" : v;
+  }
+
+  /**
    * Creates the strategy for one run.
    *
    * @param params the user's parameters, already checked against {@link #parameters()}

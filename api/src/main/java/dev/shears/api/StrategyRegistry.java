@@ -33,8 +33,9 @@ import java.util.regex.Pattern;
  * instantiated, has an invalid name or parameter list, duplicates an earlier name or was
  * built for another API version is left out and described, on one line naming the jar or
  * folder it came from, in {@link #problems()}; asking for it by name then fails with that
- * description. When two providers of one kind share a name, the first on the class path
- * wins.
+ * description. When two or more providers of one kind share a name (a built-in included),
+ * none of them is used: the name is refused, naming every jar or folder that provides it,
+ * so that which code runs never depends on the order of the plugin path.
  */
 public final class StrategyRegistry {
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]*");
@@ -53,6 +54,7 @@ public final class StrategyRegistry {
   private final Map<StrategyKind, Map<String, Entry>> entries = new EnumMap<>(StrategyKind.class);
   private final Map<StrategyKind, Map<String, String>> refused = new EnumMap<>(StrategyKind.class);
   private final Map<StrategyKind, List<String>> failures = new EnumMap<>(StrategyKind.class);
+  private final Map<StrategyKind, Map<String, List<String>>> duplicates = new EnumMap<>(StrategyKind.class);
   private final List<String> problems = new ArrayList<>();
 
   private StrategyRegistry() {
@@ -60,6 +62,7 @@ public final class StrategyRegistry {
       entries.put(kind, new LinkedHashMap<>());
       refused.put(kind, new LinkedHashMap<>());
       failures.put(kind, new ArrayList<>());
+      duplicates.put(kind, new LinkedHashMap<>());
     }
   }
 
@@ -78,7 +81,7 @@ public final class StrategyRegistry {
   }
 
   private void loadKind(StrategyKind kind, ClassLoader loader) {
-    Map<String, String> listedIn = serviceFiles(kind, loader);
+    Map<String, List<String>> listedIn = serviceFiles(kind, loader);
     Iterator<? extends ServiceLoader.Provider<? extends StrategyProvider<?>>> it =
         ServiceLoader.load(kind.providerType(), loader).stream().iterator();
     int failed = 0;
@@ -93,7 +96,7 @@ public final class StrategyRegistry {
         // The class named in a services file is missing, not a provider, or does not link.
         failed++;
         String cn = mentionedClass(e, listedIn.keySet());
-        fail(kind, cn == null ? "?" : cn, cn == null ? "(unknown source)" : listedIn.get(cn), e);
+        fail(kind, cn == null ? "?" : cn, cn == null ? "(unknown source)" : listedIn.get(cn).get(0), e);
         continue;
       }
       Class<?> type = found.type();
@@ -105,7 +108,7 @@ public final class StrategyRegistry {
         fail(kind, type.getName(), sourceOf(type), e);
         continue;
       }
-      register(kind, provider);
+      register(kind, provider, listedIn.get(type.getName()));
     }
   }
 
@@ -117,11 +120,12 @@ public final class StrategyRegistry {
   }
 
   /**
-   * The provider classes named in the kind's services files, each with the jar or folder of
-   * the first file that names it; reports classes named by files in two places.
+   * The provider classes named in the kind's services files, each with the jars or folders
+   * whose files name it, in class-path order. A class named in two places is loaded from the
+   * first only (one class loader): the registry refuses it as a duplicate.
    */
-  private Map<String, String> serviceFiles(StrategyKind kind, ClassLoader loader) {
-    Map<String, String> listedIn = new LinkedHashMap<>();
+  private Map<String, List<String>> serviceFiles(StrategyKind kind, ClassLoader loader) {
+    Map<String, List<String>> listedIn = new LinkedHashMap<>();
     Enumeration<URL> files;
     try {
       files = loader.getResources("META-INF/services/" + kind.providerType().getName());
@@ -143,10 +147,9 @@ public final class StrategyRegistry {
           if (cn.isEmpty()) {
             continue;
           }
-          String first = listedIn.putIfAbsent(cn, source);
-          if (first != null && !first.equals(source)) {
-            problems.add("duplicate " + kind.label() + " class " + cn + ": " + first + " and "
-                + source + "; using the first");
+          List<String> sources = listedIn.computeIfAbsent(cn, k -> new ArrayList<>());
+          if (!sources.contains(source)) {
+            sources.add(source);
           }
         }
       } catch (IOException e) {
@@ -224,7 +227,7 @@ public final class StrategyRegistry {
     return text.replace('\r', ' ').replace('\n', ' ');
   }
 
-  private void register(StrategyKind kind, StrategyProvider<?> provider) {
+  private void register(StrategyKind kind, StrategyProvider<?> provider, List<String> listedIn) {
     String source = sourceOf(provider.getClass());
     String what = kind.label() + " plugin " + provider.getClass().getName() + " from " + source;
     String name;
@@ -262,13 +265,33 @@ public final class StrategyRegistry {
       refused.get(kind).putIfAbsent(name, why);
       return;
     }
-    Entry earlier = entries.get(kind).get(name);
-    if (earlier != null) {
-      problems.add("duplicate " + kind.label() + " '" + name + "': " + earlier.source()
-          + " and " + source + "; using the first");
+    List<String> twins = duplicates.get(kind).get(name);
+    Entry earlier = entries.get(kind).remove(name);
+    if (twins == null && earlier == null && listedIn != null && listedIn.size() > 1) {
+      // the same class in two jars: only the first is loaded, so which one runs is the path's order
+      twins = new ArrayList<>(listedIn.subList(0, listedIn.size() - 1));
+      duplicates.get(kind).put(name, twins);
+      source = listedIn.get(listedIn.size() - 1);
+    }
+    if (earlier != null || twins != null) {
+      if (twins == null) {
+        twins = new ArrayList<>(List.of(earlier.source()));
+        duplicates.get(kind).put(name, twins);
+      }
+      twins.add(source);
+      String why = duplicateMessage(kind, name, twins);
+      problems.add(why);
+      refused.get(kind).put(name, why);
       return;
     }
     entries.get(kind).put(name, new Entry(kind, provider, source));
+  }
+
+  private static String duplicateMessage(StrategyKind kind, String name, List<String> sources) {
+    String all = sources.size() == 2 ? sources.get(0) + " and " + sources.get(1)
+        : String.join(", ", sources.subList(0, sources.size() - 1)) + " and " + sources.get(sources.size() - 1);
+    return "duplicate " + kind.label() + " '" + name + "': provided by " + all
+        + (sources.size() == 2 ? "; neither" : "; none") + " is used (remove one from the plugin path, or rename it)";
   }
 
   /** What is wrong with the provider's description and parameters, or null. */
@@ -388,8 +411,7 @@ public final class StrategyRegistry {
     try {
       Object strategy = provider.create(checked);
       if (strategy == null) {
-        throw new IllegalStateException(
-            kind.label() + " '" + name + "' from " + entry.source() + " created nothing");
+        throw new IllegalStateException("create returned null");
       }
       return strategy;
     } catch (InvalidConfigurationException e) {

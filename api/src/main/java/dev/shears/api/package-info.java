@@ -54,9 +54,48 @@
  * <p>{@link dev.shears.api.StrategyRegistry#load(ClassLoader)} finds providers with
  * {@link java.util.ServiceLoader}: the built-in strategies on the class path first, then the
  * jars of {@code --plugin-path} and {@code SHEARS_PLUGIN_PATH}, in order. Built-ins get no
- * special treatment. A provider that fails to load, has an invalid name or declaration, was
- * built for another API version, or repeats an earlier name (the first wins) is skipped and
- * reported on one line that names its jar; see {@link dev.shears.api.StrategyRegistry#problems()}.
+ * special treatment. A provider that fails to load, has an invalid name or declaration, or was
+ * built for another API version is skipped and reported on one line that names its jar; see
+ * {@link dev.shears.api.StrategyRegistry#problems()}. Two providers of one kind with the same
+ * name (a built-in included) are both refused, naming both jars: which code runs never depends
+ * on the order of the plugin path. These lines are shown even with {@code --quiet} and
+ * recorded in the prune report, which also records each strategy's jar and
+ * {@linkplain dev.shears.api.StrategyProvider#version() version}.
+ *
+ * <h2>What Shears guarantees and expects at run time</h2>
+ *
+ * <ul>
+ *   <li><b>Order of calls.</b> {@link dev.shears.api.StrategyProvider#create(Params)} once per
+ *       run; then {@code evidence()} of the scorer and allocator once each, right after
+ *       creation and before any calibration data is read (the engine gathers only what they
+ *       declare); then the allocator's {@link dev.shears.api.Allocator#allocate allocate}
+ *       once (not under an N:M pattern, which fixes every sparsity), then the scorer's {@link dev.shears.api.Scorer#prune prune} once per layer.
+ *   <li><b>Threads.</b> A scorer is called from several threads at once, for different
+ *       layers: it must be thread-safe (keep per-call state local). An allocator is called
+ *       once, from one thread. A {@link dev.shears.api.CalibrationLoss} is called from one
+ *       thread at a time.
+ *   <li><b>Blocks</b> come in the order their first consuming node appears in the model,
+ *       which ONNX keeps topological: within a tower, data-flow order ({@code layers.0},
+ *       {@code layers.1}, …). A block's layers are in graph order.
+ *   <li><b>Statistics</b> ({@link dev.shears.api.Layer#inputSquareSums()},
+ *       {@link dev.shears.api.Layer#inputAbsSums()}, {@link dev.shears.api.Layer#inputAbsMax()},
+ *       {@link dev.shears.api.Layer#inputGram()}) are sums (or maxima) over every token of every
+ *       calibration sample, padding tokens included; {@link dev.shears.api.Layer#tokens()}
+ *       counts them.
+ *   <li><b>Context.</b> {@link dev.shears.api.Layer#context()} and
+ *       {@link dev.shears.api.Block#context()} give the run's seed and the model's name;
+ *       {@link dev.shears.api.Layer#nodes()} the nodes that consume a weight.
+ *   <li><b>Checks.</b> Shears checks every result: a scorer must remove exactly what
+ *       {@link dev.shears.api.MaskSelection} would for the target, under the group its
+ *       {@link dev.shears.api.Scorer#group()} declares, with indices inside the layer and
+ *       finite updated weights; an allocator must give every block, and only those, a value
+ *       in {@code [0, 1)}. A result that breaks this, and any exception a strategy throws,
+ *       ends the run (exit 1) with one line naming the strategy, its jar and the layer or
+ *       block; no output is written.
+ *   <li><b>Versions.</b> {@link dev.shears.api.ShearsApi#VERSION} is raised on every change
+ *       that could break a compiled plugin; a plugin runs only on the exact version it was
+ *       built against ({@link dev.shears.api.ShearsApi#isCompatible(int)}).
+ * </ul>
  *
  * <p>A complete, tested example with build instructions lives in the Shears source tree under
  * {@code plugins/example-scorer}.

@@ -25,7 +25,7 @@ final class CommonOptions {
   @Option(names = "--verbose", description = "Print stack traces of errors.")
   boolean verbose;
 
-  @Option(names = "--quiet", description = "No progress bars or notes on stderr.")
+  @Option(names = "--quiet", description = "No progress bars or notes on stderr (plugin-load warnings still show).")
   boolean quiet;
 
   @Option(names = "--plugin-path", paramLabel = "PATH",
@@ -45,14 +45,22 @@ final class CommonOptions {
     ClassLoader parent = CommonOptions.class.getClassLoader();
     ClassLoader loader = urls.isEmpty() ? parent : new URLClassLoader(urls.toArray(URL[]::new), parent);
     StrategyRegistry registry = StrategyRegistry.load(loader);
-    if (!quiet) {
-      PrintWriter err = command == null ? new PrintWriter(System.err, true) : command.commandLine().getErr();
-      for (String problem : registry.problems()) {
-        err.println("warning: " + ShearsCommand.oneLine(problem));
-      }
-      err.flush();
+    // shown even with --quiet: a skipped or refused plugin changes what runs
+    PrintWriter err = command == null ? new PrintWriter(System.err, true) : command.commandLine().getErr();
+    for (String problem : registry.problems()) {
+      err.println("warning: " + ShearsCommand.oneLine(problem));
     }
+    err.flush();
     return registry;
+  }
+
+  /** A strategy's own version, or "unknown" when its {@code version()} fails. */
+  static String version(StrategyRegistry.Entry e) {
+    try {
+      return String.valueOf(e.provider().version());
+    } catch (RuntimeException | LinkageError ex) {
+      return "unknown";
+    }
   }
 
   /**

@@ -50,12 +50,19 @@ final class PluginsCommand implements Callable<Integer> {
             if (!p.choices().isEmpty()) {
               pm.put("choices", p.choices());
             }
+            if (p.min() != null) {
+              pm.put("min", p.min());
+            }
+            if (p.max() != null) {
+              pm.put("max", p.max());
+            }
             pm.put("description", p.description());
             ps.add(pm);
           }
           m.put("parameters", ps);
           m.put("source", e.source());
           m.put("apiVersion", e.provider().apiVersion());
+          m.put("version", CommonOptions.version(e));
           all.add(m);
         }
       }
@@ -72,10 +79,12 @@ final class PluginsCommand implements Callable<Integer> {
           for (ParamSpec p : e.provider().parameters()) {
             String type = p.choices().isEmpty() ? p.type().name().toLowerCase(java.util.Locale.ROOT)
                 : String.join("|", p.choices());
-            out.printf("      --param %s.%s=<%s> (default %s): %s%n", kind.label(), p.name(), type,
-                p.defaultValue(), p.description());
+            String range = dev.shears.api.Params.range(p);
+            out.printf("      --param %s.%s=<%s> (default %s%s): %s%n", kind.label(), p.name(), type,
+                p.defaultValue(), range.isEmpty() ? "" : ", " + range, p.description());
           }
-          out.printf("      from %s%n", e.source());
+          String version = CommonOptions.version(e);
+          out.printf("      from %s%s%n", e.source(), "unknown".equals(version) ? "" : " (version " + version + ")");
         }
       }
     }

@@ -75,7 +75,7 @@ final class PluginJars {
         Files.copy(f, to);
       }
     }
-    return jar(classes, jar);
+    return jar(classes, jar, null);
   }
 
   /**
@@ -88,6 +88,16 @@ final class PluginJars {
    */
   static Path build(Path jar, Map<String, String> sources, Map<String, List<String>> services)
       throws IOException {
+    return build(jar, sources, services, null);
+  }
+
+  /**
+   * Like {@link #build(Path, Map, Map)}, with an {@code Implementation-Version} in the manifest.
+   *
+   * @param version the version, or {@code null} for none
+   */
+  static Path build(Path jar, Map<String, String> sources, Map<String, List<String>> services, String version)
+      throws IOException {
     List<JavaFileObject> units = new ArrayList<>();
     sources.forEach((name, code) -> units.add(new Source(name, code)));
     Path classes = Files.createTempDirectory(jar.getParent(), "classes");
@@ -97,7 +107,7 @@ final class PluginJars {
       Files.createDirectories(f.getParent());
       Files.writeString(f, String.join("\n", e.getValue()) + "\n");
     }
-    return jar(classes, jar);
+    return jar(classes, jar, version);
   }
 
   private static JavaCompiler compiler() {
@@ -121,9 +131,12 @@ final class PluginJars {
     }
   }
 
-  private static Path jar(Path classes, Path jar) throws IOException {
+  private static Path jar(Path classes, Path jar, String version) throws IOException {
     Manifest mf = new Manifest();
     mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    if (version != null) {
+      mf.getMainAttributes().put(Attributes.Name.IMPLEMENTATION_VERSION, version);
+    }
     try (OutputStream os = Files.newOutputStream(jar);
         JarOutputStream out = new JarOutputStream(os, mf);
         Stream<Path> files = Files.walk(classes)) {

@@ -95,6 +95,31 @@ class PluginSpiTest {
     assertTrue(differFromMagnitude > 1000, "masks differ from magnitude at " + differFromMagnitude + " positions");
   }
 
+  @Test
+  void builtInsAndTheExamplePassTheResultChecksWithEitherGroupAndUnderNofM() {
+    String calib = BundledModels.tinyClip().resolve("calib").toString();
+    List<List<String>> runs = List.of(
+        List.of("--scorer", EXAMPLE, "--param", "scorer.group=per-tensor", "--sparsity", "0.37"),
+        List.of("--scorer", "magnitude", "--param", "scorer.group=per-tensor", "--sparsity", "0.37"),
+        List.of("--scorer", "magnitude", "--pattern", "2:4"),
+        List.of("--scorer", "wanda", "--param", "scorer.group=per-tensor", "--sparsity", "0.37", "--calib", calib),
+        List.of("--scorer", "sparsegpt", "--param", "scorer.group=per-tensor", "--sparsity", "0.37", "--calib", calib),
+        List.of("--scorer", "sparsegpt", "--sparsity", "0.37", "--calib", calib),
+        List.of("--scorer", "sparsegpt", "--pattern", "2:4", "--calib", calib));
+    for (List<String> extra : runs) {
+      Path out = dir.resolve("checked.onnx");
+      List<String> args = new ArrayList<>(List.of("prune", model.toString(), "-o", out.toString(), "--quiet",
+          "--allocator", "uniform", "--mode", "one-shot", "--calib-samples", "8", "--plugin-path", example.toString()));
+      args.addAll(extra);
+      if (!extra.contains("--calib")) {
+        args.removeAll(List.of("--mode", "one-shot", "--calib-samples", "8"));
+      }
+      Run run = shears(args.toArray(String[]::new));
+      assertEquals(ShearsCommand.OK, run.code, extra + ": " + run.err);
+      assertEquals("", run.err, extra.toString());
+    }
+  }
+
   /** The example's rule, written out independently: |w|/row sum + |w|/column sum. */
   private static float[] relativeImportance(float[] w, int rows, int columns) {
     double[] rowSums = new double[rows];
@@ -230,8 +255,9 @@ class PluginSpiTest {
     assertEquals(ShearsCommand.USAGE, run.code);
     assertEquals(List.of("warning: " + why, "shears: error: " + why), run.errLines());
 
+    // load problems are summarised even under --quiet
     run = prune("--scorer", "from-the-future", "--plugin-path", jar.toString(), "--quiet");
-    assertEquals(List.of("shears: error: " + why), run.errLines());
+    assertEquals(List.of("warning: " + why, "shears: error: " + why), run.errLines());
 
     Run list = shears("plugins", "--plugin-path", jar.toString());
     assertEquals(ShearsCommand.OK, list.code);
@@ -283,12 +309,13 @@ class PluginSpiTest {
 
     Run run = prune("--scorer", "Bad_Name", "--plugin-path", jar.toString(), "--quiet");
     assertEquals(ShearsCommand.USAGE, run.code);
-    assertEquals(List.of("shears: error: unknown scorer 'Bad_Name' (available: magnitude, wanda, sparsegpt)"),
-        run.errLines());
+    assertEquals(List.of("warning: scorer plugin com.example.bad.BadNameProvider from " + jar.toAbsolutePath()
+        + " has an invalid name 'Bad_Name' (names match [a-z][a-z0-9-]*); skipped",
+        "shears: error: unknown scorer 'Bad_Name' (available: magnitude, wanda, sparsegpt)"), run.errLines());
   }
 
   @Test
-  void duplicateNameIsReportedWithBothJarsAndTheFirstWins() throws IOException, Exception {
+  void duplicateNameIsRefusedWithBothJars() throws IOException, Exception {
     Path folder = Files.createDirectories(dir.resolve("twins"));
     Path first = PluginJars.build(folder.resolve("a-twin.jar"),
         Map.of("com.example.a.TwinProvider", provider("com.example.a", "TwinProvider", "twin", "ShearsApi.VERSION", "")
@@ -299,33 +326,33 @@ class PluginSpiTest {
             .replace("\"test plugin twin\"", "\"second twin\"")),
         Map.of(SCORER_SERVICE, List.of("com.example.b.TwinProvider")));
 
-    // A folder contributes its jars in name order.
-    Run run = shears("plugins", "--json", "--plugin-path", folder.toString());
+    // A folder contributes its jars in name order; neither twin is listed or usable.
+    Run run = shears("plugins", "--json", "--plugin-path", folder.toString(), "--quiet");
     assertEquals(ShearsCommand.OK, run.code);
-    String warning = "duplicate scorer 'twin': " + first.toAbsolutePath() + " and " + second.toAbsolutePath()
-        + "; using the first";
+    String warning = "duplicate scorer 'twin': provided by " + first.toAbsolutePath() + " and "
+        + second.toAbsolutePath() + "; neither is used (remove one from the plugin path, or rename it)";
     assertEquals(List.of("warning: " + warning), run.errLines());
     JsonNode root = JSON.readTree(run.out);
-    assertEquals("first twin", strategy(root, "twin").get("description").asText());
-    assertEquals(first.toAbsolutePath().toString(), strategy(root, "twin").get("source").asText());
+    for (JsonNode s : root.get("strategies")) {
+      assertNotEquals("twin", s.get("name").asText());
+    }
     assertEquals(warning, root.get("problems").get(0).asText());
 
-    // Options keep their order.
-    run = shears("plugins", "--json", "--plugin-path", second.toString(), "--plugin-path", first.toString());
-    assertEquals(List.of("warning: duplicate scorer 'twin': " + second.toAbsolutePath() + " and "
-        + first.toAbsolutePath() + "; using the first"), run.errLines());
-    assertEquals("second twin", strategy(JSON.readTree(run.out), "twin").get("description").asText());
+    Run use = prune("--scorer", "twin", "--plugin-path", second.toString(), "--plugin-path", first.toString());
+    assertEquals(ShearsCommand.USAGE, use.code);
+    String reversed = "duplicate scorer 'twin': provided by " + second.toAbsolutePath() + " and "
+        + first.toAbsolutePath() + "; neither is used (remove one from the plugin path, or rename it)";
+    assertEquals(List.of("warning: " + reversed, "shears: error: " + reversed), use.errLines());
 
-    // Built-ins are first on the class path, so a plugin cannot silently replace one.
+    // A plugin named like a built-in is a duplicate too: the built-in is not silently kept.
     Path clash = PluginJars.build(dir.resolve("clash.jar"),
         Map.of("com.example.c.MagnitudeProvider",
             provider("com.example.c", "MagnitudeProvider", "magnitude", "ShearsApi.VERSION", "")),
         Map.of(SCORER_SERVICE, List.of("com.example.c.MagnitudeProvider")));
     run = shears("plugins", "--json", "--plugin-path", clash.toString());
     assertEquals(1, run.errLines().size(), run.err);
-    assertTrue(run.err.startsWith("warning: duplicate scorer 'magnitude': "), run.err);
-    assertTrue(run.err.contains(" and " + clash.toAbsolutePath() + "; using the first"), run.err);
-    assertTrue(strategy(JSON.readTree(run.out), "magnitude").get("description").asText().contains("smallest"));
+    assertTrue(run.err.startsWith("warning: duplicate scorer 'magnitude': provided by "), run.err);
+    assertTrue(run.err.contains(" and " + clash.toAbsolutePath() + "; neither is used"), run.err);
   }
 
   // ---------------------------------------------------------------- the plugin path itself

@@ -165,10 +165,13 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
       if (done.add(p.rows())) {
         acc.addRows(p.rows(), OrtTensors.longs(tensor(result, p.rows()))[0]);
       }
-      for (String output : new String[] {p.squareSums(), p.gram()}) {
+      for (String output : new String[] {p.squareSums(), p.gram(), p.absSums()}) {
         if (output != null && done.add(output)) {
           acc.add(output, OrtTensors.floats(tensor(result, output)));
         }
+      }
+      if (p.absMax() != null && done.add(p.absMax())) {
+        acc.max(p.absMax(), OrtTensors.floats(tensor(result, p.absMax())));
       }
     }
   }

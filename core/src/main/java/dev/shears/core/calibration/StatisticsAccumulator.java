@@ -24,6 +24,18 @@ final class StatisticsAccumulator {
     }
   }
 
+  /** Keeps the elementwise maximum of one batch's value of a reduction output and the earlier ones. */
+  void max(String output, float[] values) {
+    double[] acc = sums.computeIfAbsent(output, k -> {
+      double[] a = new double[values.length];
+      java.util.Arrays.fill(a, Double.NEGATIVE_INFINITY);
+      return a;
+    });
+    for (int i = 0; i < values.length; i++) {
+      acc[i] = Math.max(acc[i], values[i]);
+    }
+  }
+
   /** Adds one batch's token count of a probe's {@code rows} output. */
   void addRows(String output, long count) {
     rows.computeIfAbsent(output, k -> new long[1])[0] += count;
@@ -33,7 +45,8 @@ final class StatisticsAccumulator {
   Map<String, LayerStatistics> result(List<Probe> probes) {
     Map<String, LayerStatistics> out = new LinkedHashMap<>();
     for (Probe p : probes) {
-      LayerStatistics mine = new LayerStatistics(copy(p.squareSums()), copy(p.gram()), rows.get(p.rows())[0]);
+      LayerStatistics mine = new LayerStatistics(copy(p.squareSums()), copy(p.gram()), rows.get(p.rows())[0],
+          copy(p.absSums()), copy(p.absMax()));
       out.merge(p.tensor(), mine, StatisticsAccumulator::plus);
     }
     return out;
@@ -44,7 +57,18 @@ final class StatisticsAccumulator {
   }
 
   private static LayerStatistics plus(LayerStatistics a, LayerStatistics b) {
-    return new LayerStatistics(plus(a.squareSums(), b.squareSums()), plus(a.gram(), b.gram()), a.tokens() + b.tokens());
+    return new LayerStatistics(plus(a.squareSums(), b.squareSums()), plus(a.gram(), b.gram()), a.tokens() + b.tokens(),
+        plus(a.absSums(), b.absSums()), max(a.absMax(), b.absMax()));
+  }
+
+  private static double[] max(double[] a, double[] b) {
+    if (a == null) {
+      return null;
+    }
+    for (int i = 0; i < a.length; i++) {
+      a[i] = Math.max(a[i], b[i]);
+    }
+    return a;
   }
 
   private static double[] plus(double[] a, double[] b) {

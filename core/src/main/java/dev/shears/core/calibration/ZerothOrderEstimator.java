@@ -241,7 +241,11 @@ final class ZerothOrderEstimator {
           outputs.put(o, floatTensor(r.get(o).orElseThrow()));
         }
       }
-      return loss.loss(new BatchRun(batch.inputs(), outputs), new BatchRun(batch.inputs(), batch.outputs()));
+      try {
+        return loss.loss(new BatchRun(batch.inputs(), outputs), new BatchRun(batch.inputs(), batch.outputs()));
+      } catch (dev.shears.core.pruning.PluginFailure e) {
+        throw e.at("on block " + s.block() + " (perturbing tensor " + t.name() + ")");
+      }
     } finally {
       feeds.put(t.name(), original);
     }

@@ -30,8 +30,17 @@ public final class StatisticsProbes {
    * @param gram output name of XᵀX, or null
    * @param rows output name of the reshaped activation's shape ({@code [tokens, in]})
    *     (probes on the same activation share their output names)
+   * @param absSums output name of the per-feature sum of |x|, or null
+   * @param absMax output name of the per-feature maximum of |x|, or null
    */
-  public record Probe(String tensor, String activation, String squareSums, String gram, String rows) {}
+  public record Probe(String tensor, String activation, String squareSums, String gram, String rows,
+      String absSums, String absMax) {
+
+    /** A probe without the absolute-value reductions. */
+    public Probe(String tensor, String activation, String squareSums, String gram, String rows) {
+      this(tensor, activation, squareSums, gram, rows, null, null);
+    }
+  }
 
   private final List<NodeProto> nodes = new ArrayList<>();
   private final Map<String, TensorProto> initializers = new LinkedHashMap<>();
@@ -61,7 +70,8 @@ public final class StatisticsProbes {
         shared = reductions(c.activation(), c.activationTransposed(), t, kinds);
         byActivation.put(key, shared);
       }
-      probes.add(new Probe(t.name(), c.activation(), shared.squareSums(), shared.gram(), shared.rows()));
+      probes.add(new Probe(t.name(), c.activation(), shared.squareSums(), shared.gram(), shared.rows(),
+          shared.absSums(), shared.absMax()));
     }
   }
 
@@ -113,7 +123,32 @@ public final class StatisticsProbes {
       nodes.add(node("MatMul", List.of(p + "xt", x2d), gram));
       outputs.add(gram);
     }
-    return new Probe(t.name(), activation, ss, gram, p + "rows");
+    String absSums = null;
+    String absMax = null;
+    if (kinds.contains(Evidence.ACTIVATION_ABS_SUMS) || kinds.contains(Evidence.ACTIVATION_ABS_MAX)) {
+      nodes.add(node("Abs", List.of(x2d), p + "abs"));
+      if (kinds.contains(Evidence.ACTIVATION_ABS_SUMS)) {
+        absSums = p + "abssum";
+        nodes.add(reduceOverTokens("ReduceSum", p + "abs", absSums, 13));
+        outputs.add(absSums);
+      }
+      if (kinds.contains(Evidence.ACTIVATION_ABS_MAX)) {
+        absMax = p + "absmax";
+        nodes.add(reduceOverTokens("ReduceMax", p + "abs", absMax, 18));
+        outputs.add(absMax);
+      }
+    }
+    return new Probe(t.name(), activation, ss, gram, p + "rows", absSums, absMax);
+  }
+
+  /** A reduction over axis 0 (the tokens); its axes became an input at {@code axesInputOpset}. */
+  private NodeProto reduceOverTokens(String op, String input, String output, int axesInputOpset) {
+    if (opset >= axesInputOpset) {
+      return node(op, List.of(input, axesZero()), output, attrInt("keepdims", 0));
+    }
+    return node(op, List.of(input), output,
+        AttributeProto.newBuilder().setName("axes").setType(AttributeProto.AttributeType.INTS).addInts(0).build(),
+        attrInt("keepdims", 0));
   }
 
   private String reshapeTarget(int columns) {

@@ -2,6 +2,7 @@ package dev.shears.core.pruning;
 
 import dev.shears.api.Block;
 import dev.shears.api.Layer;
+import dev.shears.api.RunContext;
 import java.util.List;
 
 /** The {@link Block} an allocator sees. */
@@ -10,12 +11,19 @@ final class BlockView implements Block {
   private final String tower;
   private final List<Layer> layers;
   private final Double importance;
+  private final RunContext context;
 
-  BlockView(String name, String tower, List<Layer> layers, Double importance) {
+  BlockView(String name, String tower, List<Layer> layers, Double importance, RunContext context) {
     this.name = name;
     this.tower = tower;
     this.layers = List.copyOf(layers);
     this.importance = importance;
+    this.context = context;
+  }
+
+  @Override
+  public RunContext context() {
+    return context;
   }
 
   @Override

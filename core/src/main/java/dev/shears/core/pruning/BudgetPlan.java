@@ -1,6 +1,5 @@
 package dev.shears.core.pruning;
 
-import dev.shears.core.ShearsException;
 import dev.shears.core.graph.PrunableTensor;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,13 +28,13 @@ final class BudgetPlan {
    * @param blocks the inventory's blocks, each with its tensors, in graph order
    * @param allocation each block's sparsity, as the allocator decided
    * @param sparsity the global target
-   * @param allocator the allocator's name and origin, for messages
+   * @param allocator the allocator, for messages
    * @return tensor name to the sparsity its scorer is asked for
-   * @throws ShearsException when the allocation does not add up to the target (more than one
+   * @throws PluginFailure when the allocation does not add up to the target (more than one
    *     weight per block off)
    */
   static Map<String, Double> of(Map<String, List<PrunableTensor>> blocks, Map<String, Double> allocation,
-      double sparsity, String allocator) {
+      double sparsity, PluginFailure.Strategy allocator) {
     double asked = 0;
     long total = 0;
     for (Map.Entry<String, List<PrunableTensor>> e : blocks.entrySet()) {
@@ -46,9 +45,9 @@ final class BudgetPlan {
     }
     long target = Math.round(total * sparsity);
     if (Math.abs(asked - total * sparsity) > blocks.size() + 1e-9 * total) {
-      throw new ShearsException(String.format(Locale.ROOT,
-          "allocator %s removes %.4f%% of the prunable weights, not the %.4f%% asked for; an allocator"
-              + " must keep the global budget", allocator, 100 * asked / total, 100 * sparsity));
+      throw PluginFailure.refused(allocator, String.format(Locale.ROOT,
+          "removes %.4f%% of the prunable weights, not the %.4f%% asked for; an allocator must keep the"
+              + " global budget", 100 * asked / total, 100 * sparsity));
     }
     double scale = asked > 0 ? target / asked : 0;
     Map<String, Double> out = new LinkedHashMap<>();

@@ -1,6 +1,5 @@
 package dev.shears.core.pruning;
 
-import dev.shears.api.Allocator;
 import dev.shears.api.Block;
 import dev.shears.api.CalibrationLoss;
 import dev.shears.api.Evidence;
@@ -8,6 +7,7 @@ import dev.shears.api.InvalidConfigurationException;
 import dev.shears.api.Layer;
 import dev.shears.api.LayerTarget;
 import dev.shears.api.PruneResult;
+import dev.shears.api.RunContext;
 import dev.shears.api.Scorer;
 import dev.shears.api.StrategyKind;
 import dev.shears.api.StrategyRegistry;
@@ -96,8 +96,11 @@ public final class PruningPipeline {
           + " than --sparsity (see shears inspect)", tensors, tensors == 1 ? "" : "s", skippedInBlocks));
     }
     Map<StrategyKind, Map<String, String>> params = splitParams(options.params());
-    Scorer scorer = registry.scorer(options.scorer(), params.get(StrategyKind.SCORER));
-    Allocator allocator = registry.allocator(options.allocator(), params.get(StrategyKind.ALLOCATOR));
+    RunContext context = new RunContext(options.seed(), String.valueOf(model.path().getFileName()));
+    Guarded.GuardedScorer scorer =
+        new Guarded.GuardedScorer(registry, options.scorer(), params.get(StrategyKind.SCORER), context);
+    Guarded.GuardedAllocator allocator =
+        new Guarded.GuardedAllocator(registry, options.allocator(), params.get(StrategyKind.ALLOCATOR));
     Timings timings = new Timings();
     Map<String, List<PrunableTensor>> blocks = inventory.blocks();
 
@@ -139,15 +142,15 @@ public final class PruningPipeline {
           importance = timings.time("zeroth-order importance", () -> engine.blockImportance(
               blocks, allocator.zerothOrder(), loss, options.seed()));
         }
-        List<Block> views = blockViews(model, blocks, dense, importance);
+        List<Block> views = blockViews(model, blocks, dense, importance, context);
         Map<String, Double> decided = timings.time("allocation",
             () -> allocator.allocate(views, options.sparsity()));
-        allocation = checkAllocation(options.allocator(), blocks, decided);
+        allocation = checkAllocation(allocator.who(), blocks, decided);
         noteAllocation(allocation, importance);
       }
       // per-tensor targets that keep the global budget exactly (rounding carried across tensors)
       Map<String, Double> tensorSparsity = options.pattern().isUnstructured()
-          ? BudgetPlan.of(blocks, allocation, options.sparsity(), "'" + options.allocator() + "'")
+          ? BudgetPlan.of(blocks, allocation, options.sparsity(), allocator.who())
           : null;
       Map<String, Double> finalAllocation = allocation;
 
@@ -162,8 +165,9 @@ public final class PruningPipeline {
           try (Progress.Task bar = progress.start("Pruning", inventory.prunable().size())) {
             timings.time("scoring and masking", () -> {
               // tensors are independent: score them on all cores (each scorer is thread-safe)
-              inventory.prunable().parallelStream().forEach(t -> {
-                pruneOne(model, t, stats.get(t.name()), scorer, target(options, finalAllocation, tensorSparsity, t), store, counts);
+              inParallel(inventory.prunable(), t -> {
+                pruneOne(model, t, stats.get(t.name()), scorer, target(options, finalAllocation, tensorSparsity, t),
+                    store, counts);
                 synchronized (bar) {
                   bar.step();
                 }
@@ -184,8 +188,9 @@ public final class PruningPipeline {
             for (List<PrunableTensor> tensors : stages) {
               Map<String, LayerStatistics> stats = timings.time("statistics", () -> pass.statistics(tensors));
               timings.time("scoring and masking", () -> {
-                tensors.parallelStream().forEach(t ->
-                    pruneOne(model, t, stats.get(t.name()), scorer, target(options, finalAllocation, tensorSparsity, t), store, counts));
+                inParallel(tensors, t ->
+                    pruneOne(model, t, stats.get(t.name()), scorer, target(options, finalAllocation, tensorSparsity, t),
+                        store, counts));
                 return null;
               });
             }
@@ -214,19 +219,19 @@ public final class PruningPipeline {
     Set<String> outputs = new java.util.LinkedHashSet<>();
     model.proto().getGraph().getOutputList().forEach(v -> outputs.add(v.getName()));
     if (name != null) {
-      CalibrationLoss loss = registry.loss(name, params);
+      CalibrationLoss loss = new Guarded.GuardedLoss(registry, name, params);
       if (!loss.appliesTo(outputs)) {
         throw new InvalidConfigurationException("--loss " + name + " does not fit this model's outputs " + outputs);
       }
       return loss;
     }
     for (StrategyRegistry.Entry e : registry.entries(StrategyKind.LOSS)) {
-      CalibrationLoss candidate = (CalibrationLoss) e.provider().create(
-          dev.shears.api.Params.defaults(e.provider().parameters()));
+      String candidateName = e.provider().name();
+      CalibrationLoss candidate = new Guarded.GuardedLoss(registry, candidateName, Map.of());
       if (candidate.appliesTo(outputs)) {
-        progress.note("loss: " + e.provider().name() + " (picked from the model's outputs; --loss to change)");
-        chosenLoss = e.provider().name();
-        return registry.loss(e.provider().name(), params);
+        progress.note("loss: " + candidateName + " (picked from the model's outputs; --loss to change)");
+        chosenLoss = candidateName;
+        return new Guarded.GuardedLoss(registry, candidateName, params);
       }
     }
     throw new InvalidConfigurationException("the model's outputs " + outputs + " fit no calibration loss; give --loss NAME"
@@ -240,22 +245,18 @@ public final class PruningPipeline {
   }
 
   /** Prunes one tensor, stores its new values and counts them. */
-  private static void pruneOne(ModelFile model, PrunableTensor t, LayerStatistics stats, Scorer scorer,
-      LayerTarget target, TensorStore store, Map<String, long[]> counts) {
-    LayerView view = new LayerView(t, () -> WeightCodec.readView(model, t), stats);
+  private static void pruneOne(ModelFile model, PrunableTensor t, LayerStatistics stats,
+      Guarded.GuardedScorer scorer, LayerTarget target, TensorStore store, Map<String, long[]> counts) {
+    LayerView view = new LayerView(t, () -> WeightCodec.readView(model, t), stats, scorer.context());
     PruneResult result = scorer.prune(view, target);
-    long size = t.parameters();
-    BitSet pruned = result.pruned();
-    if (pruned.length() > size) {
-      throw new ShearsException("scorer returned a mask index " + (pruned.length() - 1)
-          + " outside tensor " + t.name() + " of " + size + " weights");
-    }
+    // copy first: the scorer may still hold (and change) what it returned
+    BitSet pruned = (BitSet) result.pruned().clone();
+    float[] updated = result.updatedWeights() != null ? result.updatedWeights().clone() : null;
+    result = new PruneResult(pruned, updated);
+    ContractChecks.scorerResult(scorer.who(), Guarded.tensor(view), t.rows(), t.columns(), target,
+        scorer.group(), result);
     // the view's array is ours and read for nothing else afterwards: zero it in place
-    float[] values = result.updatedWeights() != null ? result.updatedWeights().clone() : view.weightArray();
-    if (values.length != size) {
-      throw new ShearsException("scorer returned " + values.length + " updated weights for tensor "
-          + t.name() + " of " + size);
-    }
+    float[] values = updated != null ? updated : view.weightArray();
     for (int i = pruned.nextSetBit(0); i >= 0; i = pruned.nextSetBit(i + 1)) {
       values[i] = 0f;
     }
@@ -270,15 +271,15 @@ public final class PruningPipeline {
   }
 
   private List<Block> blockViews(ModelFile model, Map<String, List<PrunableTensor>> blocks,
-      Map<String, LayerStatistics> stats, Map<String, Double> importance) {
+      Map<String, LayerStatistics> stats, Map<String, Double> importance, RunContext context) {
     List<Block> views = new ArrayList<>();
     for (Map.Entry<String, List<PrunableTensor>> e : blocks.entrySet()) {
       List<Layer> layers = new ArrayList<>();
       for (PrunableTensor t : e.getValue()) {
-        layers.add(new LayerView(t, () -> WeightCodec.readView(model, t), stats.get(t.name())));
+        layers.add(new LayerView(t, () -> WeightCodec.readView(model, t), stats.get(t.name()), context));
       }
       Double imp = importance == null ? null : importance.get(e.getKey());
-      views.add(new BlockView(e.getKey(), e.getValue().get(0).tower(), layers, imp));
+      views.add(new BlockView(e.getKey(), e.getValue().get(0).tower(), layers, imp, context));
     }
     return views;
   }
@@ -296,17 +297,50 @@ public final class PruningPipeline {
   }
 
   private static Map<String, Double> checkAllocation(
-      String name, Map<String, List<PrunableTensor>> blocks, Map<String, Double> decided) {
-    Map<String, Double> checked = new LinkedHashMap<>();
-    for (String b : blocks.keySet()) {
-      Double s = decided.get(b);
-      if (s == null || !(s >= 0 && s < 1)) {
-        throw new ShearsException("allocator '" + name + "' gave block " + b + " sparsity " + s
-            + "; every block needs a value in [0, 1)");
+      PluginFailure.Strategy who, Map<String, List<PrunableTensor>> blocks, Map<String, Double> decided) {
+    return ContractChecks.allocation(who, List.copyOf(blocks.keySet()), decided);
+  }
+
+  /**
+   * Runs {@code work} on every tensor, in parallel. A failure does not escape from a worker
+   * thread (where it could come out wrapped differently from run to run): each is kept, later
+   * tensors are skipped once one failed, and the failure of the first tensor in list order is
+   * thrown, so identical runs report the same tensor with the same message.
+   */
+  static void inParallel(List<PrunableTensor> tensors, java.util.function.Consumer<PrunableTensor> work) {
+    java.util.concurrent.atomic.AtomicInteger firstFailed = new java.util.concurrent.atomic.AtomicInteger(Integer.MAX_VALUE);
+    RuntimeException[] failures = new RuntimeException[tensors.size()];
+    java.util.stream.IntStream.range(0, tensors.size()).parallel().forEach(i -> {
+      if (i > firstFailed.get()) {
+        return;
       }
-      checked.put(b, s);
+      try {
+        work.accept(tensors.get(i));
+      } catch (RuntimeException e) {
+        failures[i] = e;
+        firstFailed.accumulateAndGet(i, Math::min);
+      }
+    });
+    int first = firstFailed.get();
+    if (first != Integer.MAX_VALUE) {
+      throw failures[first];
     }
-    return checked;
+  }
+
+  /** Where a strategy came from, for the report: its name, jar or folder, and version. */
+  private Map<String, String> strategyOrigin(StrategyKind kind, String name) {
+    StrategyRegistry.Entry e = registry.forName(kind, name);
+    String version;
+    try {
+      version = String.valueOf(e.provider().version());
+    } catch (RuntimeException | LinkageError ex) {
+      version = "unknown";
+    }
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("name", name);
+    m.put("source", e.source());
+    m.put("version", version);
+    return m;
   }
 
   static Map<StrategyKind, Map<String, String>> splitParams(Map<String, String> all) {
@@ -372,6 +406,14 @@ public final class PruningPipeline {
     }
     settings.put("mode", scorer.evidence().isEmpty() ? "data-free" : o.mode().label());
     settings.put("seed", o.seed());
+    Map<String, Object> used = new LinkedHashMap<>();
+    used.put("scorer", strategyOrigin(StrategyKind.SCORER, o.scorer()));
+    used.put("allocator", strategyOrigin(StrategyKind.ALLOCATOR, o.allocator()));
+    if (o.loss() != null || chosenLoss != null) {
+      used.put("loss", strategyOrigin(StrategyKind.LOSS, o.loss() != null ? o.loss() : chosenLoss));
+    }
+    settings.put("strategies", used);
+    settings.put("pluginProblems", List.copyOf(registry.problems()));
     List<Map<String, String>> skipped = new ArrayList<>();
     for (SkippedTensor s : inv.skipped()) {
       Map<String, String> entry = new LinkedHashMap<>();

@@ -42,7 +42,7 @@ class ExactBudgetTest {
     blocks.put("a", List.of(tensor("t1", "a", 3, 10)));
     blocks.put("b", List.of(tensor("t2", "b", 5, 7)));
     // asked: 30 × 0.3 + 35 × 0.55 = 28.25 of 65 weights; target round(28.25) = 28
-    Map<String, Double> s = BudgetPlan.of(blocks, Map.of("a", 0.3, "b", 0.55), 28.25 / 65, "'x'");
+    Map<String, Double> s = BudgetPlan.of(blocks, Map.of("a", 0.3, "b", 0.55), 28.25 / 65, who("x", "x.jar"));
     // t1 wants 9 × 28 / 28.25 = 8.92 -> 3 per row (9); t2 wants 28 - 9 = 19 -> round(3.8) = 4 per row (20)
     assertEquals(3, (int) Math.floor(10 * s.get("t1")));
     assertEquals(9, (long) Math.floor(30 * s.get("t1")), "per-tensor groups remove the same count");
@@ -56,7 +56,7 @@ class ExactBudgetTest {
     blocks.put("a", List.of(tensor("t1", "a", 30, 100)));
     blocks.put("b", List.of(tensor("t2", "b", 30, 100)));
     ShearsException e = assertThrows(ShearsException.class,
-        () -> BudgetPlan.of(blocks, Map.of("a", 0.1, "b", 0.1), 0.5, "'mine' (from mine.jar)"));
+        () -> BudgetPlan.of(blocks, Map.of("a", 0.1, "b", 0.1), 0.5, who("mine", "mine.jar")));
     assertTrue(e.getMessage().contains("allocator 'mine' (from mine.jar) removes 10.0000% of the prunable weights,"
         + " not the 50.0000% asked for"), e.getMessage());
   }
@@ -115,6 +115,10 @@ class ExactBudgetTest {
         return result.report();
       }
     }
+  }
+
+  private static PluginFailure.Strategy who(String name, String jar) {
+    return new PluginFailure.Strategy(dev.shears.api.StrategyKind.ALLOCATOR, name, jar);
   }
 
   private static PrunableTensor tensor(String name, String block, int rows, int columns) {

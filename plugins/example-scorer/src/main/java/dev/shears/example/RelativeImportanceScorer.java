@@ -38,6 +38,11 @@ public final class RelativeImportanceScorer implements Scorer {
   }
 
   @Override
+  public MaskSelection.Group group() {
+    return group;
+  }
+
+  @Override
   public Set<Evidence> evidence() {
     return Set.of(); // weights only: no calibration data needed
   }

@@ -23,6 +23,11 @@ public final class MagnitudeScorer implements Scorer {
   }
 
   @Override
+  public MaskSelection.Group group() {
+    return group;
+  }
+
+  @Override
   public Set<Evidence> evidence() {
     return Set.of();
   }

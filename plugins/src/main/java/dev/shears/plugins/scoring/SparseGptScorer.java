@@ -52,6 +52,11 @@ public final class SparseGptScorer implements Scorer {
   }
 
   @Override
+  public MaskSelection.Group group() {
+    return group;
+  }
+
+  @Override
   public Set<Evidence> evidence() {
     return Set.of(Evidence.INPUT_GRAM);
   }

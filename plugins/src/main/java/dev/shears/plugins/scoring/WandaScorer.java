@@ -26,6 +26,11 @@ public final class WandaScorer implements Scorer {
   }
 
   @Override
+  public MaskSelection.Group group() {
+    return group;
+  }
+
+  @Override
   public Set<Evidence> evidence() {
     return Set.of(Evidence.ACTIVATION_NORMS);
   }

@@ -68,10 +68,15 @@ final class BudgetPlan {
 
   /**
    * The sparsity at which both {@code floor(columns × s)} and {@code floor(rows × columns × s)}
-   * give {@code perRow} per row: half a row's worth above the exact ratio, far from either
+   * give {@code perRow} per row: the plain ratio {@code perRow / columns} when floating point
+   * keeps it exact (so 50% reads 0.5), else half a row's worth above it, far from either
    * rounding edge.
    */
   static double sparsityFor(long perRow, int rows, int columns) {
+    double plain = (double) perRow / columns;
+    if (Math.floor(columns * plain) == perRow && Math.floor((double) rows * columns * plain) == (double) perRow * rows) {
+      return plain;
+    }
     return (perRow + 0.5 / rows) / columns;
   }
 }

@@ -77,15 +77,32 @@ class LinearPatternsTest {
         assertNotNull(t.block(), t.name());
       }
       assertEquals(24, byName(inv).get("Wqkv").rows(), "packed Q, K and V: three projections of 8");
-      assertTrue(inv.skipped().isEmpty(), inv.skipped().toString());
+      assertEquals(1, inv.skipped().size(), inv.skipped().toString());
+      assertEquals("Wpool", inv.skipped().get(0).name());
+      assertTrue(inv.skipped().get(0).reason().startsWith("outside the transformer blocks"));
+      Inventory withPooler = Inventory.of(m.proto().getGraph(),
+          new SelectionRules(List.of(java.util.regex.Pattern.compile("^n" + poolerNode(m) + "$")), List.of()));
+      assertTrue(names(withPooler).contains("Wpool"), "--include reaches the FusedGemm pooler");
       assertEquals(2, inv.blocks().size(), "an MLP sub-layer, then the attention block: "
           + inv.prunable().stream().map(t -> t.name() + "@" + t.block()).toList());
     }
   }
 
-  @Test
-  void wandaMasksFollowTheMathematicalOutputChannels() throws Exception {
-    Path model = PatternModels.linearPatterns(tmp, SAMPLES, 1);
+  private static int poolerNode(ModelFile m) {
+    var nodes = m.proto().getGraph().getNodeList();
+    for (int i = 0; i < nodes.size(); i++) {
+      if (nodes.get(i).getOpType().equals("FusedGemm")) {
+        return Integer.parseInt(nodes.get(i).getName().substring(1));
+      }
+    }
+    throw new AssertionError("no FusedGemm");
+  }
+
+  /** With W5 stored as float16 (10) or bfloat16 (16): pruned and written back in its own type. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(ints = {10, 16})
+  void wandaMasksFollowTheMathematicalOutputChannels(int halfType) throws Exception {
+    Path model = PatternModels.linearPatterns(tmp, SAMPLES, 1, 17, halfType);
     try (ModelFile m = ModelFile.read(model)) {
       Inventory inv = Inventory.of(m.proto().getGraph(), SelectionRules.DEFAULT);
       Map<String, double[]> squares = activationSquareSums(m, inv);
@@ -101,6 +118,7 @@ class LinearPatternsTest {
           Expected e = EXPECTED.get(t.name());
           TensorProto before = m.proto().getGraph().getInitializer(t.initializer());
           TensorProto after = pruned.getGraph().getInitializer(t.initializer());
+          assertEquals(before.getDataType(), after.getDataType(), t.name() + " keeps its element type");
           float[] w = m.readFloats(before);
           float[] p = m.readFloats(after);
           int d0 = (int) before.getDims(0);

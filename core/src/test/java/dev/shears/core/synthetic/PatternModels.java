@@ -26,7 +26,8 @@ import java.util.SplittableRandom;
  * write: a weight behind a {@code Transpose} (no constant folding), a weight as a MatMul's
  * first operand ({@code y = W·x}), packed Q/K/V projections in {@code com.microsoft:Attention},
  * {@code Gemm} with and without {@code transB}, {@code FusedMatMul} with {@code transB}, an fp16
- * weight behind {@code Cast} and {@code Identity}, and one weight used by two MatMuls. Each
+ * (or bf16) weight behind {@code Cast} and {@code Identity} used by two MatMuls (tied), and a
+ * {@code FusedGemm} pooler outside the blocks. Each
  * pattern sits in a residual sub-layer ({@code h + f(h)}), so blocks are found by structure.
  * Node names are meaningless ({@code n0}, {@code n1}, …) on purpose.
  */
@@ -39,6 +40,7 @@ public final class PatternModels {
   private final GraphProto.Builder g = GraphProto.newBuilder().setName("patterns");
   private final SplittableRandom rng = new SplittableRandom(11);
   private int nodes;
+  private int halfType = 10;
 
   private PatternModels() {}
 
@@ -56,8 +58,15 @@ public final class PatternModels {
 
   /** As above, declaring the given default-domain opset (11 and 17 both hold every node used). */
   public static Path linearPatterns(Path dir, int samples, int inputType, int opset) throws IOException {
+    return linearPatterns(dir, samples, inputType, opset, 10);
+  }
+
+  /** As above, with {@code W5} stored as float16 (10) or bfloat16 (16). */
+  public static Path linearPatterns(Path dir, int samples, int inputType, int opset, int halfType)
+      throws IOException {
     Files.createDirectories(dir.resolve("calib"));
     PatternModels b = new PatternModels();
+    b.halfType = halfType;
     ModelProto model = b.build(inputType, opset);
     Path file = dir.resolve("model.onnx");
     try (OutputStream out = Files.newOutputStream(file)) {
@@ -159,6 +168,13 @@ public final class PatternModels {
     String f = node("FusedMatMul", "com.microsoft", List.of(node("Relu", List.of(v2)), "W6"), attr("transB", 1));
     String v = node("Add", List.of(u, f));
     g.addOutput(ValueInfoProto.newBuilder().setName(v));
+    // a pooler outside every block: FusedGemm (ONNX Runtime's Gemm + activation) on the first token
+    String first = node("Gather", List.of(v, constant("first", 0)), attr("axis", 0));
+    weight("Wpool", H, H); // transB = 1
+    String pooled = node("FusedGemm", "com.microsoft", List.of(first, "Wpool"), attr("transB", 1),
+        AttributeProto.newBuilder().setName("activation").setType(AttributeProto.AttributeType.STRING)
+            .setS(ByteString.copyFromUtf8("Tanh")).build());
+    g.addOutput(ValueInfoProto.newBuilder().setName(pooled));
     return ModelProto.newBuilder().setIrVersion(8).setProducerName("shears-test-patterns")
         .addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(opset))
         .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("com.microsoft").setVersion(1))
@@ -192,9 +208,10 @@ public final class PatternModels {
   private void weightHalf(String name, int d0, int d1) {
     ByteBuffer b = ByteBuffer.allocate(d0 * d1 * 2).order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < d0 * d1; i++) {
-      b.putShort(HalfFloats.floatToHalf((float) (rng.nextGaussian() * 0.3)));
+      float v = (float) (rng.nextGaussian() * 0.3);
+      b.putShort(halfType == 10 ? HalfFloats.floatToHalf(v) : (short) (Float.floatToIntBits(v) >>> 16));
     }
-    g.addInitializer(TensorProto.newBuilder().setName(name).setDataType(10).addDims(d0).addDims(d1)
+    g.addInitializer(TensorProto.newBuilder().setName(name).setDataType(halfType).addDims(d0).addDims(d1)
         .setRawData(ByteString.copyFrom(b.array())));
   }
 

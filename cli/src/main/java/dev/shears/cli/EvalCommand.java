@@ -3,7 +3,11 @@ package dev.shears.cli;
 import ai.onnxruntime.OrtEnvironment;
 import dev.shears.api.InvalidConfigurationException;
 import dev.shears.core.ShearsException;
+import dev.shears.core.calibration.CalibrationConfig;
 import dev.shears.core.calibration.Device;
+import dev.shears.core.calibration.HostTensor;
+import dev.shears.core.calibration.source.InputSpec;
+import dev.shears.core.onnx.ModelFile;
 import dev.shears.core.calibration.source.ModelInputEncoder;
 import dev.shears.core.evaluation.EmbeddingFidelity;
 import dev.shears.core.evaluation.EvalDataset;
@@ -18,6 +22,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -83,6 +88,7 @@ final class EvalCommand implements Callable<Integer> {
       return textFidelity();
     }
     EvalDataset dataset = EvalDataset.read(data, limit);
+    requireImageInput();
     Device dev = Device.select(device, OrtEnvironment.getAvailableProviders(),
         Device.CudaProbe.onnxRuntime(), common.quiet ? s -> { } : System.err::println);
     EvalResult result;
@@ -127,6 +133,20 @@ final class EvalCommand implements Callable<Integer> {
     }
     out.flush();
     return ShearsCommand.OK;
+  }
+
+  /** An image folder needs a model with an image input: refused at once for a text-only model. */
+  private void requireImageInput() {
+    List<InputSpec> inputs;
+    try (ModelFile m = ModelFile.read(model)) {
+      inputs = CalibrationConfig.inputSpecs(m);
+    }
+    boolean image = inputs.stream().anyMatch(s -> s.type() == HostTensor.ElementType.FLOAT && s.rank() == 4);
+    if (!image) {
+      throw new InvalidConfigurationException("--data " + data + " is an image folder, but " + model
+          + " has no image input (inputs: " + String.join(", ", inputs.stream().map(InputSpec::name).toList())
+          + "); for a text model give unlabelled texts (a .jsonl of {\"text\": ...}) and --reference DENSE");
+    }
   }
 
   private Path sideFiles() {

@@ -72,8 +72,9 @@ final class PluginsCommand implements Callable<Integer> {
           for (ParamSpec p : e.provider().parameters()) {
             String type = p.choices().isEmpty() ? p.type().name().toLowerCase(java.util.Locale.ROOT)
                 : String.join("|", p.choices());
-            out.printf("      --param %s.%s=<%s> (default %s): %s%n", kind.label(), p.name(), type,
-                p.defaultValue(), p.description());
+            String dflt = p.defaultValue() == null || p.defaultValue().isEmpty() ? ""
+                : " (default " + p.defaultValue() + ")";
+            out.printf("      --param %s.%s=<%s>%s: %s%n", kind.label(), p.name(), type, dflt, p.description());
           }
           out.printf("      from %s%n", e.source());
         }

@@ -9,9 +9,9 @@ final class Summary {
   private Summary() {}
 
   static void print(PruneReport r, PrintWriter out) {
-    out.printf("pruned %,d of %,d prunable weights (%.2f%%) in %d tensors of %d blocks%n",
+    out.printf("pruned %,d of %,d prunable weights (%.2f%%) in %s of %s%n",
         r.totals().pruned(), r.totals().prunableParameters(), 100 * r.totals().sparsity(),
-        r.tensors().size(), r.blocks().size());
+        InspectCommand.plural(r.tensors().size(), "tensor"), InspectCommand.plural(r.blocks().size(), "block"));
     out.printf("%-44s %9s %9s%n", "block", "allocated", "achieved");
     for (BlockReport b : r.blocks()) {
       out.printf("%-44s %9.4f %9.4f%n", b.name(), b.allocatedSparsity(), b.achievedSparsity());

@@ -40,6 +40,7 @@ public final class ShearsCommand implements Runnable {
 
   public static void main(String[] args) {
     processStreams = true;
+    Interrupts.install(System.err);
     System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 

@@ -89,12 +89,13 @@ final class EvalCommand implements Callable<Integer> {
     }
     EvalDataset dataset = EvalDataset.read(data, limit);
     requireImageInput();
+    Path side = sideFiles();
     Device dev = Device.select(device, OrtEnvironment.getAvailableProviders(),
         Device.CudaProbe.onnxRuntime(), common.quiet ? s -> { } : System.err::println);
     EvalResult result;
     try (ModelRunner m = ModelRunner.open(model, dev);
         ModelRunner ref = reference == null ? null : ModelRunner.open(reference, dev);
-        ModelInputEncoder enc = ModelInputEncoder.open(sideFiles(), m.inputs())) {
+        ModelInputEncoder enc = ModelInputEncoder.open(side, m.inputs())) {
       result = new Evaluator(batchSize).evaluate(m, ref, enc, dataset);
     }
     PrintWriter out = spec.commandLine().getOut();
@@ -116,11 +117,12 @@ final class EvalCommand implements Callable<Integer> {
       throw new InvalidConfigurationException("--data " + data + " holds unlabelled texts (captions.jsonl): "
           + "give --reference DENSE to measure fidelity against it");
     }
+    Path side = sideFiles();
     Device dev = Device.select(device, OrtEnvironment.getAvailableProviders(),
         Device.CudaProbe.onnxRuntime(), common.quiet ? s -> { } : System.err::println);
     EmbeddingFidelity.Result r;
     try (ModelRunner m = ModelRunner.open(model, dev); ModelRunner ref = ModelRunner.open(reference, dev)) {
-      CalibrationSource texts = CalibrationSources.open(data, sideFiles(), CalibrationSources.Format.CAPTIONS,
+      CalibrationSource texts = CalibrationSources.open(data, side, CalibrationSources.Format.CAPTIONS,
           limit, m.inputs());
       r = EmbeddingFidelity.measure(m, ref, texts, batchSize);
     }
@@ -157,13 +159,19 @@ final class EvalCommand implements Callable<Integer> {
       return modelDir;
     }
     Path own = model.toAbsolutePath().getParent();
-    if (reference != null && !hasSideFiles(own)) {
+    if (hasSideFiles(own)) {
+      return own;
+    }
+    if (reference != null) {
       Path refDir = reference.toAbsolutePath().getParent();
       if (hasSideFiles(refDir)) {
         return refDir;
       }
     }
-    return own;
+    throw new InvalidConfigurationException(model + ": no tokenizer.json or preprocessor_config.json beside it"
+        + (reference == null ? "" : " or beside --reference " + reference)
+        + "; give --model-dir DIR, the folder the model came from (a pruned model written alone has no "
+        + "side files; prune -o DIR/ writes them beside it)");
   }
 
   private static boolean hasSideFiles(Path dir) {

@@ -35,8 +35,9 @@ final class PruneCommand implements Callable<Integer> {
 
   static final class Target {
     @Option(names = {"-o", "--output"}, paramLabel = "OUT", required = true,
-        description = "Write the pruned model here (its folder must exist).")
-    Path output;
+        description = "Write the pruned model here (its folder must exist). Ending in '/', a model folder: "
+            + "OUT/model.onnx with MODEL's tokenizer, preprocessor and config files copied beside it.")
+    String output;
 
     @Option(names = "--in-place", required = true,
         description = "Replace MODEL atomically: it is never left half-written.")
@@ -102,10 +103,14 @@ final class PruneCommand implements Callable<Integer> {
     // Every usage error is found here, before the model is read or any pass runs.
     PruneOptions options = options();
     calibration.validate();
-    Path output = target.inPlace ? model : target.output;
-    if (!target.inPlace && Files.isDirectory(output)) {
+    boolean folder = !target.inPlace && PruneExtras.namesFolder(target.output);
+    Path output = target.inPlace ? model : folder ? Path.of(target.output).resolve("model.onnx") : Path.of(target.output);
+    if (!target.inPlace && !folder && Files.isDirectory(output)) {
       throw new InvalidConfigurationException("-o " + output + ": is a folder; give the file to write, like "
-          + output.resolve("model.onnx"));
+          + output.resolve("model.onnx") + ", or end it with '/' to write a model folder");
+    }
+    if (folder) {
+      PruneExtras.checkModelFolder(Path.of(target.output), model);
     }
     if (report != null && Files.isDirectory(report)) {
       throw new InvalidConfigurationException("--report " + report + ": is a folder; give the file to write, like "
@@ -126,10 +131,25 @@ final class PruneCommand implements Callable<Integer> {
     String needer = PruneExtras.checkStrategies(registry, options);
     Progress progress = common.progress();
     PruneJob job = new PruneJob(model, output, report, selection.rules(), options, policy, storageKind);
-    PruneReport done = job.run(registry, progress, calibration.engines(progress, needer));
+    boolean created = folder && PruneExtras.createFolder(output.getParent());
+    PruneReport done;
+    try {
+      done = job.run(registry, progress, calibration.engines(progress, needer));
+    } catch (RuntimeException | Error e) {
+      if (created) {
+        PruneExtras.removeIfEmpty(output.getParent());
+      }
+      throw e;
+    }
     PrintWriter out = spec.commandLine().getOut();
     common.releaseNotes();
     Summary.print(done, out);
+    if (folder) {
+      Path from = calibration.modelDir != null ? calibration.modelDir : model.toAbsolutePath().getParent();
+      java.util.List<String> copied = PruneExtras.copySideFiles(from, output.getParent());
+      out.println(copied.isEmpty() ? "no side files found in " + from + " to copy"
+          : "copied " + String.join(", ", copied) + " from " + from);
+    }
     PruneExtras.afterWrite(verify, model, done, report, calibration, out);
     out.flush();
     return ShearsCommand.OK;

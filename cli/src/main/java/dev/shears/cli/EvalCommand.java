@@ -90,13 +90,18 @@ final class EvalCommand implements Callable<Integer> {
     EvalDataset dataset = EvalDataset.read(data, limit);
     requireImageInput();
     Path side = sideFiles();
+    List<String> held = new java.util.ArrayList<>(); // the device line, printed once the run succeeded
     Device dev = Device.select(device, OrtEnvironment.getAvailableProviders(),
-        Device.CudaProbe.onnxRuntime(), common.quiet ? s -> { } : System.err::println);
+        Device.CudaProbe.onnxRuntime(), held::add);
     EvalResult result;
     try (ModelRunner m = ModelRunner.open(model, dev);
         ModelRunner ref = reference == null ? null : ModelRunner.open(reference, dev);
         ModelInputEncoder enc = ModelInputEncoder.open(side, m.inputs())) {
       result = new Evaluator(batchSize).evaluate(m, ref, enc, dataset);
+    }
+    if (!common.quiet) {
+      held.forEach(spec.commandLine().getErr()::println);
+      spec.commandLine().getErr().flush();
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
@@ -118,13 +123,18 @@ final class EvalCommand implements Callable<Integer> {
           + "give --reference DENSE to measure fidelity against it");
     }
     Path side = sideFiles();
+    List<String> held = new java.util.ArrayList<>(); // the device line, printed once the run succeeded
     Device dev = Device.select(device, OrtEnvironment.getAvailableProviders(),
-        Device.CudaProbe.onnxRuntime(), common.quiet ? s -> { } : System.err::println);
+        Device.CudaProbe.onnxRuntime(), held::add);
     EmbeddingFidelity.Result r;
     try (ModelRunner m = ModelRunner.open(model, dev); ModelRunner ref = ModelRunner.open(reference, dev)) {
       CalibrationSource texts = CalibrationSources.open(data, side, CalibrationSources.Format.CAPTIONS,
           limit, m.inputs());
       r = EmbeddingFidelity.measure(m, ref, texts, batchSize);
+    }
+    if (!common.quiet) {
+      held.forEach(spec.commandLine().getErr()::println);
+      spec.commandLine().getErr().flush();
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {

@@ -160,6 +160,19 @@ class MessagesTest {
   }
 
   @Test
+  void aFailingEvalPrintsNoDeviceLine() throws Exception {
+    Path eval = Files.createDirectories(tmp.resolve("eval"));
+    Files.copy(TINY.resolve("eval/prompts.json"), eval.resolve("prompts.json"));
+    Files.writeString(eval.resolve("labels.jsonl"),
+        Files.readAllLines(TINY.resolve("eval/labels.jsonl")).get(0) + "\n");
+    Files.writeString(eval.resolve("00000.png"), "not an image");
+    CliRun r = CliRun.of("eval", MODEL, "--data", eval.toString());
+    assertEquals(1, r.exitCode(), r.err());
+    assertEquals(1, lines(r).size(), r.err());
+    assertTrue(r.errorLine().contains("00000.png"), r.err());
+  }
+
+  @Test
   void textModelOnAnImageFolderIsRefusedAtOnce() {
     Path miniLm = BundledModels.miniLm(Path.of("target/minilm"));
     org.junit.jupiter.api.Assumptions.assumeTrue(miniLm != null, "MiniLM is not on the class path");

@@ -54,6 +54,7 @@ class MessagesTest {
     String line = assertOneLine(2, "-o " + dir + ": is a folder; give the file to write", "prune", MODEL,
         "--sparsity", "0.5", "-o", dir.toString(), "--calib", CALIB);
     assertFalse(line.contains("shears-tmp"), line);
+    assertOneLine(2, "-o " + dir + ": is a folder", "densify", MODEL, "-o", dir.toString());
     try (var s = Files.list(dir)) {
       assertEquals(0, s.count(), "nothing written into the folder");
     }

@@ -51,11 +51,11 @@ final class CalibrationOptions {
     }
   }
 
-  /** Opens the engine when a strategy asks for evidence. */
+  /** Opens the engine when a strategy asks for evidence; {@code needer} is "scorer 'x' needs" or the like. */
   Function<ModelFile, StatisticsEngine> engines(Progress progress, String needer) {
     return model -> {
       if (calib == null) {
-        throw new InvalidConfigurationException(needer + " needs calibration data: give --calib PATH");
+        throw new InvalidConfigurationException(needer + " calibration data (--calib PATH)");
       }
       return config().open(model, progress);
     };

@@ -35,8 +35,34 @@ final class CommonOptions {
 
   @Spec(Spec.Target.MIXEE) CommandSpec command;
 
+  private Progress progress;
+
+  /**
+   * One progress reporter per run: bars when the process's stderr is a terminal, plain stage
+   * lines otherwise (also when stderr is captured in-process), nothing with --quiet.
+   */
   Progress progress() {
-    return quiet ? Progress.NONE : new ConsoleProgress(System.err);
+    if (progress == null) {
+      if (quiet) {
+        progress = Progress.NONE;
+      } else if (ShearsCommand.processStreams) {
+        progress = new ConsoleProgress(err());
+      } else {
+        progress = new ConsoleProgress(err(), ConsoleProgress.Style.LINES, 80);
+      }
+    }
+    return progress;
+  }
+
+  /** Prints the notes held back until work started (for a run that started none). */
+  void releaseNotes() {
+    if (progress instanceof ConsoleProgress c) {
+      c.release();
+    }
+  }
+
+  private PrintWriter err() {
+    return command == null ? new PrintWriter(System.err, true) : command.commandLine().getErr();
   }
 
   /** Built-in strategies, then the plugin path's, found the same way (ServiceLoader). */
@@ -46,7 +72,7 @@ final class CommonOptions {
     ClassLoader loader = urls.isEmpty() ? parent : new URLClassLoader(urls.toArray(URL[]::new), parent);
     StrategyRegistry registry = StrategyRegistry.load(loader);
     // shown even with --quiet: a skipped or refused plugin changes what runs
-    PrintWriter err = command == null ? new PrintWriter(System.err, true) : command.commandLine().getErr();
+    PrintWriter err = err();
     for (String problem : registry.problems()) {
       err.println("warning: " + ShearsCommand.oneLine(problem));
     }

@@ -22,7 +22,7 @@ import picocli.CommandLine.Mixin;
 
 /** {@code shears demo}: prunes the bundled tinyclip-shapes model at 50% with the defaults. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Prune the bundled tinyclip-shapes model at 50% (ECoFLaP + Wanda, sequential) into a temporary folder.")
+    description = "Prune the bundled tinyclip-shapes model at 50%% (ECoFLaP + Wanda, sequential) into a temporary folder.")
 final class DemoCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -43,6 +43,7 @@ final class DemoCommand implements Callable<Integer> {
     out.flush();
     PruneReport done = new PruneJob(model, output, report, SelectionRules.DEFAULT, options, ExternalDataPolicy.AUTO)
         .run(common.registry(), common.progress(), m -> calibration.open(m, common.progress()));
+    common.releaseNotes();
     Summary.print(done, out);
     out.println("report " + report);
     out.println("next: ./shears eval " + output + " --data " + modelDir.resolve("eval") + " --reference " + model);

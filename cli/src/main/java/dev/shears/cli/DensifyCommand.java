@@ -7,6 +7,7 @@ import dev.shears.core.onnx.ModelWriter;
 import dev.shears.core.onnx.SparseStorage;
 import dev.shears.core.onnx.proto.Onnx.ModelProto;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -42,6 +43,10 @@ final class DensifyCommand implements Callable<Integer> {
       default -> throw new dev.shears.api.InvalidConfigurationException(
           "--external-data must be auto, always or never, got '" + externalData + "'");
     };
+    if (Files.isDirectory(output)) {
+      throw new dev.shears.api.InvalidConfigurationException("-o " + output
+          + ": is a folder; give the file to write, like " + output.resolve("model.onnx"));
+    }
     PrintWriter out = spec.commandLine().getOut();
     try (ModelFile m = ModelFile.read(input)) {
       int n = m.proto().getGraph().getSparseInitializerCount();

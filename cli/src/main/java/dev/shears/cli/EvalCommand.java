@@ -3,7 +3,11 @@ package dev.shears.cli;
 import ai.onnxruntime.OrtEnvironment;
 import dev.shears.api.InvalidConfigurationException;
 import dev.shears.core.ShearsException;
+import dev.shears.core.calibration.CalibrationConfig;
 import dev.shears.core.calibration.Device;
+import dev.shears.core.calibration.HostTensor;
+import dev.shears.core.calibration.source.InputSpec;
+import dev.shears.core.onnx.ModelFile;
 import dev.shears.core.calibration.source.ModelInputEncoder;
 import dev.shears.core.evaluation.EmbeddingFidelity;
 import dev.shears.core.evaluation.EvalDataset;
@@ -18,6 +22,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -83,13 +88,20 @@ final class EvalCommand implements Callable<Integer> {
       return textFidelity();
     }
     EvalDataset dataset = EvalDataset.read(data, limit);
+    requireImageInput();
+    Path side = sideFiles();
+    List<String> held = new java.util.ArrayList<>(); // the device line, printed once the run succeeded
     Device dev = Device.select(device, OrtEnvironment.getAvailableProviders(),
-        Device.CudaProbe.onnxRuntime(), common.quiet ? s -> { } : System.err::println);
+        Device.CudaProbe.onnxRuntime(), held::add);
     EvalResult result;
     try (ModelRunner m = ModelRunner.open(model, dev);
         ModelRunner ref = reference == null ? null : ModelRunner.open(reference, dev);
-        ModelInputEncoder enc = ModelInputEncoder.open(sideFiles(), m.inputs())) {
+        ModelInputEncoder enc = ModelInputEncoder.open(side, m.inputs())) {
       result = new Evaluator(batchSize).evaluate(m, ref, enc, dataset);
+    }
+    if (!common.quiet) {
+      held.forEach(spec.commandLine().getErr()::println);
+      spec.commandLine().getErr().flush();
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
@@ -110,13 +122,19 @@ final class EvalCommand implements Callable<Integer> {
       throw new InvalidConfigurationException("--data " + data + " holds unlabelled texts (captions.jsonl): "
           + "give --reference DENSE to measure fidelity against it");
     }
+    Path side = sideFiles();
+    List<String> held = new java.util.ArrayList<>(); // the device line, printed once the run succeeded
     Device dev = Device.select(device, OrtEnvironment.getAvailableProviders(),
-        Device.CudaProbe.onnxRuntime(), common.quiet ? s -> { } : System.err::println);
+        Device.CudaProbe.onnxRuntime(), held::add);
     EmbeddingFidelity.Result r;
     try (ModelRunner m = ModelRunner.open(model, dev); ModelRunner ref = ModelRunner.open(reference, dev)) {
-      CalibrationSource texts = CalibrationSources.open(data, sideFiles(), CalibrationSources.Format.CAPTIONS,
+      CalibrationSource texts = CalibrationSources.open(data, side, CalibrationSources.Format.CAPTIONS,
           limit, m.inputs());
       r = EmbeddingFidelity.measure(m, ref, texts, batchSize);
+    }
+    if (!common.quiet) {
+      held.forEach(spec.commandLine().getErr()::println);
+      spec.commandLine().getErr().flush();
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
@@ -129,6 +147,20 @@ final class EvalCommand implements Callable<Integer> {
     return ShearsCommand.OK;
   }
 
+  /** An image folder needs a model with an image input: refused at once for a text-only model. */
+  private void requireImageInput() {
+    List<InputSpec> inputs;
+    try (ModelFile m = ModelFile.read(model)) {
+      inputs = CalibrationConfig.inputSpecs(m);
+    }
+    boolean image = inputs.stream().anyMatch(s -> s.type() == HostTensor.ElementType.FLOAT && s.rank() == 4);
+    if (!image) {
+      throw new InvalidConfigurationException("--data " + data + " is an image folder, but " + model
+          + " has no image input (inputs: " + String.join(", ", inputs.stream().map(InputSpec::name).toList())
+          + "); for a text model give unlabelled texts (a .jsonl of {\"text\": ...}) and --reference DENSE");
+    }
+  }
+
   private Path sideFiles() {
     if (modelDir != null) {
       if (!Files.isDirectory(modelDir)) {
@@ -137,13 +169,19 @@ final class EvalCommand implements Callable<Integer> {
       return modelDir;
     }
     Path own = model.toAbsolutePath().getParent();
-    if (reference != null && !hasSideFiles(own)) {
+    if (hasSideFiles(own)) {
+      return own;
+    }
+    if (reference != null) {
       Path refDir = reference.toAbsolutePath().getParent();
       if (hasSideFiles(refDir)) {
         return refDir;
       }
     }
-    return own;
+    throw new InvalidConfigurationException(model + ": no tokenizer.json or preprocessor_config.json beside it"
+        + (reference == null ? "" : " or beside --reference " + reference)
+        + "; give --model-dir DIR, the folder the model came from (a pruned model written alone has no "
+        + "side files; prune -o DIR/ writes them beside it)");
   }
 
   private static boolean hasSideFiles(Path dir) {

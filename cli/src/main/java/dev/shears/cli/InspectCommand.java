@@ -1,9 +1,11 @@
 package dev.shears.cli;
 
+import dev.shears.core.ShearsException;
 import dev.shears.core.graph.Inventory;
 import dev.shears.core.graph.PrunableTensor;
 import dev.shears.core.graph.SkippedTensor;
 import dev.shears.core.onnx.ModelFile;
+import dev.shears.core.pruning.PruneJob;
 import dev.shears.core.report.ReportWriter;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -39,6 +41,10 @@ final class InspectCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (ModelFile m = ModelFile.read(model)) {
       Inventory inv = Inventory.of(m.proto().getGraph(), selection.rules());
+      String sparse = PruneJob.sparseInitializersProblem(m, inv);
+      if (sparse != null) {
+        throw new ShearsException(sparse);
+      }
       if (json) {
         out.println(ReportWriter.toJson(toJson(inv)));
       } else {
@@ -97,11 +103,11 @@ final class InspectCommand implements Callable<Integer> {
   private void print(Inventory inv, PrintWriter out) {
     Map<String, List<PrunableTensor>> blocks = inv.blocks();
     for (Map.Entry<String, List<String>> t : inv.towers().entrySet()) {
-      out.printf("tower %s (%d blocks)%n", t.getKey().isEmpty() ? "(none)" : t.getKey(), t.getValue().size());
+      out.printf("tower %s (%s)%n", t.getKey().isEmpty() ? "(none)" : t.getKey(), plural(t.getValue().size(), "block"));
       for (String b : t.getValue()) {
         List<PrunableTensor> ts = blocks.get(b);
         long params = ts.stream().mapToLong(PrunableTensor::parameters).sum();
-        out.printf("  block %s: %d tensors, %,d weights%n", b, ts.size(), params);
+        out.printf("  block %s: %s, %,d weights%n", b, plural(ts.size(), "tensor"), params);
         for (PrunableTensor p : ts) {
           out.printf("    %-28s %-10s %-8s %s%n", p.name(), Arrays.toString(p.storedShape()),
               p.dataType().name().toLowerCase(Locale.ROOT), p.consumers().get(0).node()
@@ -115,7 +121,12 @@ final class InspectCommand implements Callable<Integer> {
         out.printf("  %-28s %s (%s)%n", s.name(), s.reason(), s.node());
       }
     }
-    out.printf("total: %d prunable tensors in %d blocks of %d towers, %,d weights; %d skipped%n",
-        inv.prunable().size(), blocks.size(), inv.towers().size(), inv.parameters(), inv.skipped().size());
+    out.printf("total: %s in %s of %s, %,d weights; %d skipped%n",
+        plural(inv.prunable().size(), "prunable tensor"), plural(blocks.size(), "block"),
+        plural(inv.towers().size(), "tower"), inv.parameters(), inv.skipped().size());
+  }
+
+  static String plural(long n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
   }
 }

@@ -80,8 +80,9 @@ final class PluginsCommand implements Callable<Integer> {
             String type = p.choices().isEmpty() ? p.type().name().toLowerCase(java.util.Locale.ROOT)
                 : String.join("|", p.choices());
             String range = dev.shears.api.Params.range(p);
-            out.printf("      --param %s.%s=<%s> (default %s%s): %s%n", kind.label(), p.name(), type,
-                p.defaultValue(), range.isEmpty() ? "" : ", " + range, p.description());
+            String dflt = p.defaultValue() == null || p.defaultValue().isEmpty() ? ""
+                : " (default " + p.defaultValue() + (range.isEmpty() ? "" : ", " + range) + ")";
+            out.printf("      --param %s.%s=<%s>%s: %s%n", kind.label(), p.name(), type, dflt, p.description());
           }
           String version = CommonOptions.version(e);
           out.printf("      from %s%s%n", e.source(), "unknown".equals(version) ? "" : " (version " + version + ")");

@@ -7,6 +7,7 @@ import dev.shears.core.onnx.ExternalDataPolicy;
 import dev.shears.core.pruning.Mode;
 import dev.shears.core.pruning.PruneJob;
 import dev.shears.core.pruning.PruneOptions;
+import dev.shears.core.progress.Progress;
 import dev.shears.core.report.PruneReport;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -34,8 +35,9 @@ final class PruneCommand implements Callable<Integer> {
 
   static final class Target {
     @Option(names = {"-o", "--output"}, paramLabel = "OUT", required = true,
-        description = "Write the pruned model here (its folder must exist).")
-    Path output;
+        description = "Write the pruned model here (its folder must exist). Ending in '/', a model folder: "
+            + "OUT/model.onnx with MODEL's tokenizer, preprocessor and config files copied beside it.")
+    String output;
 
     @Option(names = "--in-place", required = true,
         description = "Replace MODEL atomically: it is never left half-written.")
@@ -43,7 +45,7 @@ final class PruneCommand implements Callable<Integer> {
   }
 
   @Option(names = "--sparsity", paramLabel = "S",
-      description = "Fraction of prunable weights to remove, in [0, 1). Implied by an N:M --pattern.")
+      description = "Fraction of prunable weights to remove, in (0, 1). Implied by an N:M --pattern.")
   Double sparsity;
 
   @Option(names = "--scorer", paramLabel = "NAME", defaultValue = "wanda",
@@ -98,9 +100,22 @@ final class PruneCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    // Every usage error is found here, before the model is read or any pass runs.
     PruneOptions options = options();
     calibration.validate();
-    Path output = target.inPlace ? model : target.output;
+    boolean folder = !target.inPlace && PruneExtras.namesFolder(target.output);
+    Path output = target.inPlace ? model : folder ? Path.of(target.output).resolve("model.onnx") : Path.of(target.output);
+    if (!target.inPlace && !folder && Files.isDirectory(output)) {
+      throw new InvalidConfigurationException("-o " + output + ": is a folder; give the file to write, like "
+          + output.resolve("model.onnx") + ", or end it with '/' to write a model folder");
+    }
+    if (folder) {
+      PruneExtras.checkModelFolder(Path.of(target.output), model);
+    }
+    if (report != null && Files.isDirectory(report)) {
+      throw new InvalidConfigurationException("--report " + report + ": is a folder; give the file to write, like "
+          + report.resolve("report.html"));
+    }
     if (!target.inPlace && Files.exists(output) && Files.exists(model) && sameFile(output, model)) {
       throw new InvalidConfigurationException("-o " + output + " is the input model; use --in-place to convert it in place");
     }
@@ -110,13 +125,31 @@ final class PruneCommand implements Callable<Integer> {
       case "never" -> ExternalDataPolicy.NEVER;
       default -> throw new InvalidConfigurationException("--external-data must be auto, always or never, got '" + externalData + "'");
     };
+    var storageKind = PruneExtras.storage(storage, verify, calibration);
     StrategyRegistry registry = common.registry();
-    PruneJob job = new PruneJob(model, output, report, selection.rules(), options, policy,
-        PruneExtras.storage(storage, verify, calibration));
-    PruneReport done = job.run(registry, common.progress(),
-        calibration.engines(common.progress(), "scorer '" + scorer + "' or allocator '" + allocator + "'"));
+    // a missing --calib is reported when the model is read and its inventory known, before any pass
+    String needer = PruneExtras.checkStrategies(registry, options);
+    Progress progress = common.progress();
+    PruneJob job = new PruneJob(model, output, report, selection.rules(), options, policy, storageKind);
+    boolean created = folder && PruneExtras.createFolder(output.getParent());
+    PruneReport done;
+    try {
+      done = job.run(registry, progress, calibration.engines(progress, needer));
+    } catch (RuntimeException | Error e) {
+      if (created) {
+        PruneExtras.removeIfEmpty(output.getParent());
+      }
+      throw e;
+    }
     PrintWriter out = spec.commandLine().getOut();
+    common.releaseNotes();
     Summary.print(done, out);
+    if (folder) {
+      Path from = calibration.modelDir != null ? calibration.modelDir : model.toAbsolutePath().getParent();
+      java.util.List<String> copied = PruneExtras.copySideFiles(from, output.getParent());
+      out.println(copied.isEmpty() ? "no side files found in " + from + " to copy"
+          : "copied " + String.join(", ", copied) + " from " + from);
+    }
     PruneExtras.afterWrite(verify, model, done, report, calibration, out);
     out.flush();
     return ShearsCommand.OK;
@@ -145,8 +178,9 @@ final class PruneCommand implements Callable<Integer> {
             + ", which implies " + s);
       }
     }
-    if (!(s >= 0 && s < 1)) {
-      throw new InvalidConfigurationException("--sparsity must be in [0, 1), got " + s);
+    if (!(s > 0 && s < 1)) {
+      throw new InvalidConfigurationException("--sparsity must be in (0, 1), got " + s
+          + (s == 0 ? " (0 would prune nothing and write a copy)" : ""));
     }
     Mode m = switch (mode.toLowerCase(Locale.ROOT)) {
       case "sequential" -> Mode.SEQUENTIAL;

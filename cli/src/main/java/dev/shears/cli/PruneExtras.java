@@ -1,20 +1,30 @@
 package dev.shears.cli;
 
 import ai.onnxruntime.OrtEnvironment;
+import dev.shears.api.Allocator;
 import dev.shears.api.InvalidConfigurationException;
+import dev.shears.api.Scorer;
+import dev.shears.api.StrategyKind;
+import dev.shears.api.StrategyRegistry;
 import dev.shears.core.calibration.Device;
 import dev.shears.core.calibration.source.CalibrationSources;
 import dev.shears.core.evaluation.Fidelity;
 import dev.shears.core.evaluation.Verification;
 import dev.shears.core.onnx.TensorStorage;
+import dev.shears.core.pruning.PruneOptions;
 import dev.shears.core.report.PruneReport;
 import dev.shears.core.report.ReportWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** {@code shears prune}'s {@code --storage} and {@code --verify}, kept out of PruneCommand. */
 final class PruneExtras {
@@ -30,6 +40,140 @@ final class PruneExtras {
       case "sparse" -> TensorStorage.SPARSE;
       default -> throw new InvalidConfigurationException("--storage must be dense or sparse, got '" + storage + "'");
     };
+  }
+
+  /** The files a Hugging Face model folder keeps beside the model, copied by {@code -o DIR/}. */
+  static final List<String> SIDE_FILES = List.of("config.json", "preprocessor_config.json", "tokenizer.json",
+      "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json", "merges.txt");
+
+  /** Whether {@code -o} names a model folder: it ends in a slash. */
+  static boolean namesFolder(String output) {
+    return output.endsWith("/") || output.endsWith(java.io.File.separator);
+  }
+
+  /** {@code -o DIR/}: DIR is a folder or can be made (its parent exists), and is not MODEL's own. */
+  static void checkModelFolder(Path dir, Path model) {
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new InvalidConfigurationException("-o " + dir + "/: is a file, not a folder");
+    }
+    Path parent = dir.toAbsolutePath().normalize().getParent();
+    if (!Files.exists(dir) && (parent == null || !Files.isDirectory(parent))) {
+      throw new InvalidConfigurationException("-o " + dir + "/: its parent folder " + parent + " does not exist");
+    }
+    Path own = model.toAbsolutePath().normalize().getParent();
+    if (Files.isDirectory(dir) && own != null && Files.isDirectory(own)) {
+      try {
+        if (Files.isSameFile(dir, own)) {
+          throw new InvalidConfigurationException("-o " + dir + "/: is MODEL's own folder; use --in-place, "
+              + "or write the model folder elsewhere");
+        }
+      } catch (IOException e) {
+        // cannot compare: go on
+      }
+    }
+  }
+
+  /** Creates the model folder if missing; returns whether it did. */
+  static boolean createFolder(Path dir) {
+    if (Files.isDirectory(dir)) {
+      return false;
+    }
+    try {
+      Files.createDirectory(dir);
+      return true;
+    } catch (IOException e) {
+      throw new dev.shears.core.ShearsException("-o " + dir + "/: cannot create the folder (" + e.getMessage() + ")", e);
+    }
+  }
+
+  /** Removes a folder this run created, when a failure left it empty. */
+  static void removeIfEmpty(Path dir) {
+    try (var s = Files.list(dir)) {
+      if (s.findAny().isEmpty()) {
+        Files.deleteIfExists(dir);
+      }
+    } catch (IOException ignored) {
+      // best effort
+    }
+  }
+
+  /**
+   * Copies the side files found in {@code from} into {@code to}, each through a temporary file in
+   * {@code to} moved into place, so that none is ever half-written.
+   *
+   * @return the names copied
+   */
+  static List<String> copySideFiles(Path from, Path to) {
+    List<String> copied = new ArrayList<>();
+    for (String name : SIDE_FILES) {
+      Path src = from.resolve(name);
+      if (!Files.isRegularFile(src, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        continue;
+      }
+      Path tmp = null;
+      try {
+        tmp = Files.createTempFile(to, "." + name + ".", dev.shears.core.onnx.ModelWriter.TEMP_SUFFIX);
+        Files.copy(src, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, to.resolve(name), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        copied.add(name);
+      } catch (IOException e) {
+        if (tmp != null) {
+          try {
+            Files.deleteIfExists(tmp);
+          } catch (IOException ignored) {
+            // best effort
+          }
+        }
+        throw new dev.shears.core.ShearsException(to.resolve(name) + ": cannot copy from " + src + " ("
+            + e.getMessage() + ")", e);
+      }
+    }
+    return copied;
+  }
+
+  /**
+   * Checks the strategy names (with "did you mean" for a close one) and their parameters
+   * before any work, and says which of them need calibration data.
+   *
+   * @return "scorer 'wanda' needs", "allocator 'ecoflap' needs", "scorer 'wanda' and allocator
+   *     'ecoflap' need", or null when neither reads calibration evidence
+   */
+  static String checkStrategies(StrategyRegistry registry, PruneOptions options) {
+    Map<StrategyKind, Map<String, String>> params = new EnumMap<>(StrategyKind.class);
+    for (StrategyKind k : StrategyKind.values()) {
+      params.put(k, new TreeMap<>());
+    }
+    for (Map.Entry<String, String> e : new TreeMap<>(options.params()).entrySet()) {
+      String key = e.getKey();
+      int dot = key.indexOf('.');
+      StrategyKind kind = null;
+      for (StrategyKind k : StrategyKind.values()) {
+        if (dot > 0 && key.substring(0, dot).equals(k.label())) {
+          kind = k;
+        }
+      }
+      if (kind == null || dot == key.length() - 1) {
+        throw new InvalidConfigurationException("--param " + key
+            + ": keys are scorer.NAME, allocator.NAME or loss.NAME (see shears plugins)");
+      }
+      params.get(kind).put(key.substring(dot + 1), e.getValue());
+    }
+    Suggest.strategyExists(registry, StrategyKind.SCORER, options.scorer());
+    Suggest.strategyExists(registry, StrategyKind.ALLOCATOR, options.allocator());
+    if (options.loss() != null) {
+      Suggest.strategyExists(registry, StrategyKind.LOSS, options.loss());
+    }
+    Scorer scorer = registry.scorer(options.scorer(), params.get(StrategyKind.SCORER));
+    Allocator allocator = registry.allocator(options.allocator(), params.get(StrategyKind.ALLOCATOR));
+    List<String> needers = new ArrayList<>();
+    if (!scorer.evidence().isEmpty()) {
+      needers.add("scorer '" + options.scorer() + "'");
+    }
+    if (options.pattern().isUnstructured() && !allocator.evidence().isEmpty()) {
+      needers.add("allocator '" + options.allocator() + "'");
+    }
+    return needers.isEmpty() ? null : String.join(" and ", needers) + (needers.size() == 1 ? " needs" : " need");
   }
 
   /**

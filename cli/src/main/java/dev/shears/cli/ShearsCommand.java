@@ -4,6 +4,7 @@ import dev.shears.api.InvalidConfigurationException;
 import dev.shears.core.ShearsException;
 import dev.shears.core.pruning.Version;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -34,7 +35,12 @@ public final class ShearsCommand implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (inspect, prune, eval, densify, plugins, demo)");
   }
 
+  /** Whether the command runs on the process's own stdout and stderr (main), not captured streams. */
+  static volatile boolean processStreams;
+
   public static void main(String[] args) {
+    processStreams = true;
+    Interrupts.install(System.err);
     System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
@@ -44,7 +50,7 @@ public final class ShearsCommand implements Runnable {
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler((ex, a) -> {
-      err.println("shears: error: " + ex.getMessage());
+      err.println("shears: error: " + usageMessage(ex));
       CommandLine c = ex.getCommandLine();
       err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help'.");
       return USAGE;
@@ -70,6 +76,24 @@ public final class ShearsCommand implements Runnable {
       return FAILURE;
     });
     return cl.execute(args);
+  }
+
+  /**
+   * picocli's message on one line, without its own "Error: " prefix, with "did you mean" for a
+   * misspelled option or command.
+   */
+  static String usageMessage(CommandLine.ParameterException ex) {
+    String msg = oneLine(ex.getMessage()).strip();
+    if (msg.startsWith("Error: ")) {
+      msg = msg.substring("Error: ".length());
+    }
+    if (ex instanceof CommandLine.UnmatchedArgumentException u) {
+      List<String> suggestions = u.getSuggestions();
+      if (!suggestions.isEmpty()) {
+        msg += "; did you mean " + String.join(" or ", suggestions.subList(0, Math.min(3, suggestions.size()))) + "?";
+      }
+    }
+    return msg;
   }
 
   static String oneLine(String s) {

@@ -9,9 +9,9 @@ final class Summary {
   private Summary() {}
 
   static void print(PruneReport r, PrintWriter out) {
-    out.printf("pruned %,d of %,d prunable weights (%.2f%%) in %d tensors of %d blocks%n",
+    out.printf("pruned %,d of %,d prunable weights (%.2f%%) in %s of %s%n",
         r.totals().pruned(), r.totals().prunableParameters(), 100 * r.totals().sparsity(),
-        r.tensors().size(), r.blocks().size());
+        InspectCommand.plural(r.tensors().size(), "tensor"), InspectCommand.plural(r.blocks().size(), "block"));
     if (r.totals().skippedInBlocks() > 0) {
       out.printf("over all %,d linear weights in the blocks: %.2f%% (%,d skipped weights stay dense; see shears inspect)%n",
           r.totals().prunableParameters() + r.totals().skippedInBlocks(),

@@ -190,7 +190,7 @@ class PluginSpiTest {
     Run run = prune("--scorer", "magnitud", "--plugin-path", example.toString());
     assertEquals(ShearsCommand.USAGE, run.code);
     assertEquals(List.of("shears: error: unknown scorer 'magnitud' (available: magnitude, wanda, sparsegpt, "
-        + EXAMPLE + ")"), run.errLines());
+        + EXAMPLE + "); did you mean 'magnitude'?"), run.errLines());
 
     run = prune("--allocator", "even");
     assertEquals(ShearsCommand.USAGE, run.code);

@@ -61,8 +61,8 @@ class PruneErrorsTest {
 
   @Test
   void sparsityOutOfRange() throws Exception {
-    assertFails(2, "--sparsity must be in [0, 1), got 1.5", "prune", MODEL, "--sparsity", "1.5");
-    assertFails(2, "--sparsity must be in [0, 1), got -0.1", "prune", MODEL, "--sparsity", "-0.1");
+    assertFails(2, "--sparsity must be in (0, 1), got 1.5", "prune", MODEL, "--sparsity", "1.5");
+    assertFails(2, "--sparsity must be in (0, 1), got -0.1", "prune", MODEL, "--sparsity", "-0.1");
   }
 
   @Test
@@ -103,7 +103,8 @@ class PruneErrorsTest {
 
   @Test
   void calibrationRequiredForWanda() throws Exception {
-    assertFails(2, "needs calibration data: give --calib", "prune", MODEL, "--sparsity", "0.5", "--scorer", "wanda");
+    assertFails(2, "scorer 'wanda' and allocator 'ecoflap' need calibration data (--calib PATH)", "prune", MODEL,
+        "--sparsity", "0.5", "--scorer", "wanda");
   }
 
   @Test

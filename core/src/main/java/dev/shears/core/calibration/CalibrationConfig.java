@@ -34,7 +34,9 @@ public record CalibrationConfig(
     Device d = Device.select(device, ai.onnxruntime.OrtEnvironment.getAvailableProviders(),
         Device.CudaProbe.onnxRuntime(), progress::note);
     CalibrationSource source = source(model);
-    progress.note("calibration: " + source.describe());
+    int n = source.sampleCount();
+    progress.note("calibration: " + source.describe()
+        + (samples > n ? " (--calib-samples " + samples + " asks for more: all " + n + " are used)" : ""));
     return new OrtStatisticsEngine(model, source, batchSize, d, progress);
   }
 

@@ -10,11 +10,18 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +33,9 @@ import java.util.Map;
  * once, in batch order).
  */
 final class TensorSpill implements AutoCloseable {
-  private final Path file;
+  private final Path file; // for messages only: it is unlinked once open
+  private final Path leftover; // null when unlinked, else deleted on close
+  private final FileChannel channel;
   private DataOutputStream out;
   private final Map<String, TensorInfo> infos = new LinkedHashMap<>();
   private int batches;
@@ -36,8 +45,21 @@ final class TensorSpill implements AutoCloseable {
   TensorSpill() {
     try {
       file = Files.createTempFile("shears-activations-", ".spill");
-      file.toFile().deleteOnExit();
-      out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 20));
+      channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      // unlinked at once, so that a killed process leaves nothing behind; the channel keeps the data
+      leftover = dev.shears.core.onnx.TensorStore.unlink(file);
+      OutputStream toChannel = new FilterOutputStream(Channels.newOutputStream(channel)) {
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+          flush(); // the channel stays open for the reader
+        }
+      };
+      out = new DataOutputStream(new BufferedOutputStream(toChannel, 1 << 20));
     } catch (IOException e) {
       throw new ShearsException("cannot create a temporary file for activations: " + e.getMessage(), e);
     }
@@ -85,7 +107,14 @@ final class TensorSpill implements AutoCloseable {
   Reader reader() {
     try {
       out.close();
-      return new Reader(new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 20)));
+      channel.position(0);
+      InputStream fromChannel = new FilterInputStream(Channels.newInputStream(channel)) {
+        @Override
+        public void close() {
+          // the channel is closed with the spill
+        }
+      };
+      return new Reader(new DataInputStream(new BufferedInputStream(fromChannel, 1 << 20)));
     } catch (IOException e) {
       throw new ShearsException("cannot read activations from " + file + ": " + e.getMessage(), e);
     }
@@ -154,7 +183,10 @@ final class TensorSpill implements AutoCloseable {
   public void close() {
     try {
       out.close();
-      Files.deleteIfExists(file);
+      channel.close();
+      if (leftover != null) {
+        Files.deleteIfExists(leftover);
+      }
     } catch (IOException ignored) {
       // a temporary file: deleteOnExit is the fallback
     }

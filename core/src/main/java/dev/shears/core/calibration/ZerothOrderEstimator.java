@@ -112,7 +112,7 @@ final class ZerothOrderEstimator {
     Map<String, Double> importance = new LinkedHashMap<>();
     long total = 0;
     for (Slice s : slices) {
-      total += (long) s.tensors().size() * dense.size() * settings.perturbations();
+      total += 2L * s.tensors().size() * dense.size() * settings.perturbations(); // queries, as reported
     }
     long queries = 0;
     long queryNanos = 0;
@@ -190,7 +190,7 @@ final class ZerothOrderEstimator {
                       firstBatchQueries += 2;
                     }
                     scores[ti] += Math.abs(lossPlus - lossMinus) / (2 * settings.eps()) / settings.perturbations();
-                    bar.step();
+                    bar.step(2);
                   }
                 }
               } finally {

@@ -147,6 +147,20 @@ public final class ModelWriter {
   private static final Set<Path> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
+   * Deletes the temporary files this JVM is writing, for a process about to end on a signal: the
+   * target files stay as they were (each is replaced only by an atomic move of a complete file).
+   */
+  public static void discardLive() {
+    for (Path t : List.copyOf(LIVE)) {
+      try {
+        Files.deleteIfExists(t);
+      } catch (IOException ignored) {
+        // best effort: the next write to the same output removes it
+      }
+    }
+  }
+
+  /**
    * Removes temporary files that an earlier, killed run left for the same output: those named
    * {@code .<out>.*.shears-tmp} that no process holds a lock on. Files of other outputs, and files
    * a running process is still writing, are left alone.

@@ -18,22 +18,52 @@ import java.util.Set;
  * until the end would double the footprint of a multi-gigabyte model. Values are stored
  * exactly as they go into the model (stored layout and element type, little-endian) and are
  * read back as memory-mapped, direct buffers.
+ *
+ * <p>The file is unlinked as soon as it is opened (the open channel keeps its data), so that
+ * nothing is left behind even when the process is killed with SIGKILL. Where a file cannot be
+ * deleted while open (Windows), it is deleted on close and on exit instead.
  */
 public final class TensorStore implements AutoCloseable {
   private record Region(long offset, int length) {}
 
   private final Map<String, Region> index = new LinkedHashMap<>();
-  private Path file;
+  private final Path dir;
+  private Path file; // null once unlinked
   private FileChannel channel;
   private long end;
 
+  /** A store in the system's temporary folder. */
+  public TensorStore() {
+    this(null);
+  }
+
+  /** A store whose file is created in {@code dir} (null: the system's temporary folder). */
+  public TensorStore(Path dir) {
+    this.dir = dir;
+  }
+
   private FileChannel channel() throws IOException {
     if (channel == null) {
-      file = Files.createTempFile("shears-tensors-", ".tmp");
-      file.toFile().deleteOnExit();
-      channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      Path f = dir == null ? Files.createTempFile("shears-tensors-", ".tmp")
+          : Files.createTempFile(dir, "shears-tensors-", ".tmp");
+      channel = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      file = unlink(f);
     }
     return channel;
+  }
+
+  /**
+   * Deletes a temporary file that is open; returns null when that worked, else the file (which
+   * is then deleted on exit).
+   */
+  public static Path unlink(Path f) {
+    try {
+      Files.delete(f);
+      return null;
+    } catch (IOException | RuntimeException e) {
+      f.toFile().deleteOnExit();
+      return f;
+    }
   }
 
   /** Stores (or replaces) a tensor's bytes. */
@@ -83,7 +113,9 @@ public final class TensorStore implements AutoCloseable {
     try {
       if (channel != null) {
         channel.close();
-        Files.deleteIfExists(file);
+        if (file != null) {
+          Files.deleteIfExists(file);
+        }
       }
     } catch (IOException ignored) {
       // a temporary file: deleteOnExit is the fallback

@@ -52,6 +52,37 @@ public record PruneJob(
   }
 
   /**
+   * For a model whose weights are stored as sparse initializers (prune --storage sparse) and
+   * that therefore has no dense prunable weight: what to do, on one line; else null.
+   */
+  public static String sparseInitializersProblem(ModelFile model, Inventory inventory) {
+    int n = model.proto().getGraph().getSparseInitializerCount();
+    if (n == 0 || !inventory.prunable().isEmpty()) {
+      return null;
+    }
+    return model.path() + ": holds " + n + " sparse initializer" + (n == 1 ? "" : "s")
+        + " (written with --storage sparse) and no dense prunable weights; run 'shears densify "
+        + model.path() + " -o DENSE.onnx' first";
+  }
+
+  /** With an N:M pattern, says which tensors keep trailing columns dense (width not a multiple of M). */
+  private void noteTrailingColumns(Inventory inventory, Progress progress) {
+    if (options.pattern().isUnstructured()) {
+      return;
+    }
+    int m = options.pattern().m();
+    java.util.List<dev.shears.core.graph.PrunableTensor> uneven = inventory.prunable().stream()
+        .filter(t -> t.columns() % m != 0).toList();
+    if (!uneven.isEmpty()) {
+      var first = uneven.get(0);
+      progress.note("note: --pattern " + options.pattern() + ": " + uneven.size() + " of "
+          + inventory.prunable().size() + " tensors have an input width that is not a multiple of " + m
+          + "; their trailing columns after the last full group of " + m + " stay dense (like " + first.name()
+          + ": " + first.columns() + " columns, the last " + (first.columns() % m) + " dense)");
+    }
+  }
+
+  /**
    * Runs the job.
    *
    * @param engines opens the calibration engine for the model when a strategy needs evidence
@@ -71,6 +102,11 @@ public record PruneJob(
     long start = System.nanoTime();
     try (ModelFile model = ModelFile.read(input)) {
       Inventory inventory = Inventory.of(model.proto().getGraph(), rules);
+      String sparse = sparseInitializersProblem(model, inventory);
+      if (sparse != null) {
+        throw new ShearsException(sparse);
+      }
+      noteTrailingColumns(inventory, progress);
       try (PruningPipeline.Result result = new PruningPipeline(registry, progress)
           .run(model, inventory, options, () -> engines.apply(model))) {
         long writeStart = System.nanoTime();

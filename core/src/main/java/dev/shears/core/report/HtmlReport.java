@@ -15,25 +15,26 @@ import java.util.Map;
  * timings, skipped tensors, environment.
  */
 public final class HtmlReport {
-  /** Settings as a person reads them: nested maps as "key: value" pairs, long ones summarized. */
-  private static String readable(Object value) {
+  /**
+   * Settings as a person reads them, as escaped HTML: nested maps as "key: value" pairs; a long
+   * one (more than 8 entries) folded into a details element listing every entry.
+   */
+  static String readable(Object value) {
     if (value instanceof Map<?, ?> m) {
       if (m.isEmpty()) {
         return "defaults";
       }
-      if (m.size() > 8) {
-        return m.size() + " entries (see the JSON report)";
-      }
       StringBuilder sb = new StringBuilder();
+      String sep = m.size() > 8 ? "<br>" : "; ";
       for (Map.Entry<?, ?> e : m.entrySet()) {
         if (sb.length() > 0) {
-          sb.append("; ");
+          sb.append(sep);
         }
-        sb.append(e.getKey()).append(": ").append(readable(e.getValue()));
+        sb.append(esc(String.valueOf(e.getKey()))).append(": ").append(readable(e.getValue()));
       }
-      return sb.toString();
+      return m.size() > 8 ? "<details><summary>" + m.size() + " entries</summary>" + sb + "</details>" : sb.toString();
     }
-    return String.valueOf(value);
+    return esc(String.valueOf(value));
   }
 
   private static final String[] TOWER_COLOURS = {"#3b6fb6", "#d9822b", "#3f9e57", "#9a4fb0", "#b5483c"};
@@ -52,15 +53,16 @@ public final class HtmlReport {
 
     // Summary.
     h.append("<section><h2>Summary</h2>\n<table class=\"kv\">\n");
-    kv(h, "input", r.input());
-    kv(h, "output", r.output());
+    kv(h, "input", absolute(r.input()));
+    kv(h, "output", absolute(r.output()));
     PruneReport.Totals t = r.totals();
     kv(h, "pruned", String.format(Locale.ROOT, "%,d of %,d prunable weights (%.2f%%; target %.2f%%)",
         t.pruned(), t.prunableParameters(), 100 * t.sparsity(), 100 * t.targetSparsity()));
     kv(h, "tensors / blocks", r.tensors().size() + " tensors in " + r.blocks().size() + " blocks");
     if (r.settings() != null) {
       for (Map.Entry<String, Object> e : r.settings().entrySet()) {
-        kv(h, e.getKey(), readable(e.getValue()));
+        h.append("<tr><th>").append(esc(e.getKey())).append("</th><td>").append(readable(e.getValue()))
+            .append("</td></tr>\n");
       }
     }
     h.append("</table></section>\n");
@@ -100,7 +102,7 @@ public final class HtmlReport {
 
     // Per-layer table.
     boolean scores = r.tensors().stream().anyMatch(x -> x.scores() != null);
-    h.append("<section><h2>Per layer</h2>\n<table class=\"layers\"><thead><tr><th>tensor</th><th>block</th>"
+    h.append("<section><h2>Per layer</h2>\n<table class=\"layers\"><thead><tr><th>tensor</th><th>nodes</th><th>block</th>"
         + "<th>shape</th><th>dtype</th><th class=\"n\">weights</th><th class=\"n\">target</th>"
         + "<th class=\"n\">pruned</th><th class=\"n\">achieved</th><th class=\"n\">zeros</th>");
     if (scores) {
@@ -108,7 +110,10 @@ public final class HtmlReport {
     }
     h.append("</tr></thead><tbody>\n");
     for (TensorReport x : r.tensors()) {
-      h.append("<tr><td class=\"name\">").append(esc(x.name())).append("</td><td>").append(esc(x.block()))
+      h.append("<tr><td class=\"name\">").append(esc(x.name())).append("</td><td class=\"name\">")
+          .append(String.join("<br>", (x.nodes() == null ? List.<String>of() : x.nodes()).stream()
+              .map(HtmlReport::esc).toList()))
+          .append("</td><td>").append(esc(x.block()))
           .append("</td><td>").append(esc(Arrays.toString(x.shape()))).append("</td><td>").append(esc(x.dtype()))
           .append("</td><td class=\"n\">").append(String.format(Locale.ROOT, "%,d", x.parameters())).append("</td>")
           .append(num("%.4f", x.targetSparsity()))
@@ -128,14 +133,12 @@ public final class HtmlReport {
     }
     h.append("</tbody></table></section>\n");
 
-    // Timings.
-    h.append("<section><h2>Timings</h2>\n<table class=\"kv\">\n");
-    if (r.timingsSeconds() != null) {
-      for (Map.Entry<String, Double> e : r.timingsSeconds().entrySet()) {
-        kv(h, e.getKey(), String.format(Locale.ROOT, "%.3f s", e.getValue()));
-      }
+    // Timings: stages, each followed by its parts ("STAGE / PART"), then the total.
+    h.append("<section><h2>Timings</h2>\n");
+    if (r.timingsSeconds() != null && !r.timingsSeconds().isEmpty()) {
+      h.append(timings(r.timingsSeconds()));
     }
-    h.append("</table></section>\n");
+    h.append("</section>\n");
 
     if (r.skipped() != null && !r.skipped().isEmpty()) {
       h.append("<section><h2>Not pruned</h2>\n<table><thead><tr><th>tensor</th><th>node</th><th>reason</th>"
@@ -155,6 +158,63 @@ public final class HtmlReport {
     }
     h.append("</table></section>\n</body>\n</html>\n");
     return h.toString();
+  }
+
+  /**
+   * The timings table. Top-level rows are the stages; a key "STAGE / PART" is a part of STAGE,
+   * shown indented under it and not counted again. A first row holds what no stage names (reading,
+   * inventory, set-up), so that the top-level rows add up to the total.
+   */
+  static String timings(Map<String, Double> t) {
+    Map<String, Double> stages = new LinkedHashMap<>();
+    Map<String, Map<String, Double>> parts = new LinkedHashMap<>();
+    Double total = null;
+    for (Map.Entry<String, Double> e : t.entrySet()) {
+      String k = e.getKey();
+      int slash = k.indexOf(" / ");
+      if (k.equals("total")) {
+        total = e.getValue();
+      } else if (slash > 0) {
+        String stage = k.substring(0, slash);
+        parts.computeIfAbsent(stage, x -> new LinkedHashMap<>()).put(k.substring(slash + 3), e.getValue());
+      } else {
+        stages.put(k, e.getValue());
+      }
+    }
+    double named = stages.values().stream().mapToDouble(Double::doubleValue).sum();
+    StringBuilder h = new StringBuilder("<table class=\"timings\"><thead><tr><th>stage</th>"
+        + "<th class=\"n\">seconds</th><th class=\"n\">share</th></tr></thead><tbody>\n");
+    double whole = total != null ? total : named;
+    if (total != null && total - named > 0.0005) {
+      timingRow(h, "read, inventory and set-up", total - named, whole, "stage");
+    }
+    for (Map.Entry<String, Double> e : stages.entrySet()) {
+      timingRow(h, e.getKey(), e.getValue(), whole, "stage");
+      for (Map.Entry<String, Double> p : parts.getOrDefault(e.getKey(), Map.of()).entrySet()) {
+        timingRow(h, p.getKey(), p.getValue(), whole, "part");
+      }
+    }
+    for (Map.Entry<String, Map<String, Double>> orphan : parts.entrySet()) {
+      if (!stages.containsKey(orphan.getKey())) { // parts of a stage without its own figure
+        h.append("<tr class=\"stage\"><td>").append(esc(orphan.getKey()))
+            .append("</td><td class=\"n\">&ndash;</td><td class=\"n\"></td></tr>\n");
+        for (Map.Entry<String, Double> p : orphan.getValue().entrySet()) {
+          timingRow(h, p.getKey(), p.getValue(), whole, "part");
+        }
+      }
+    }
+    if (total != null) {
+      timingRow(h, "total", total, whole, "total");
+    }
+    return h.append("</tbody></table>\n").toString();
+  }
+
+  private static void timingRow(StringBuilder h, String name, double seconds, double whole, String kind) {
+    h.append("<tr class=\"").append(kind).append("\"><td>").append(esc(name)).append("</td>")
+        .append(num("%.3f", seconds))
+        .append(kind.equals("total") || whole <= 0 ? "<td class=\"n\"></td>"
+            : num("%.1f%%", 100 * seconds / whole))
+        .append("</tr>\n");
   }
 
   /** A horizontal bar chart: one row per block, achieved sparsity as a bar, allocated as a tick. */
@@ -220,6 +280,18 @@ public final class HtmlReport {
     return s.toString();
   }
 
+  /** A path as an absolute, normalized one, so that every path on the page reads the same way. */
+  static String absolute(String path) {
+    if (path == null) {
+      return null;
+    }
+    try {
+      return java.nio.file.Path.of(path).toAbsolutePath().normalize().toString();
+    } catch (RuntimeException e) {
+      return path;
+    }
+  }
+
   private static double clamp(double v) {
     return Double.isNaN(v) ? 0 : Math.max(0, Math.min(1, v));
   }
@@ -278,6 +350,11 @@ public final class HtmlReport {
       tbody tr:nth-child(even){background:#fafbfc}
       .note{color:#667}
       code{font-family:ui-monospace,Menlo,Consolas,monospace;background:#f3f5f8;padding:1px 4px;border-radius:3px}
+      table.timings{width:auto;min-width:420px}
+      table.timings tr.part td:first-child{padding-left:28px;color:#556}
+      table.timings tr.part td{font-size:12px;color:#556}
+      table.timings tr.total td{font-weight:600;border-top:2px solid #c8cdd6}
+      details summary{cursor:pointer;color:#3b6fb6}
       svg.chart{display:block;max-width:100%;height:auto;margin:8px 0 12px}
       svg .grid{stroke:#e3e6ec;stroke-width:1}
       svg .target{stroke:#c0392b;stroke-width:1.5;stroke-dasharray:4 3}

@@ -63,6 +63,78 @@ class HtmlReportTest {
     assertEquals(4, Pattern.compile("<rect class=\"bar\"").matcher(html).results().count(), "one bar per block");
   }
 
+  static PruneReport withTimingsAndEngine() {
+    PruneReport r = sample();
+    Map<String, Double> t = r.timingsSeconds();
+    t.clear();
+    t.put("zeroth-order importance", 2.0);
+    t.put("allocation", 0.5);
+    t.put("statistics", 1.0);
+    t.put("zeroth-order importance / dense pass", 0.5);
+    t.put("zeroth-order importance / queries", 1.25);
+    t.put("statistics / passes", 0.75);
+    t.put("write", 0.25);
+    t.put("total", 4.5);
+    Map<String, Object> scores = new LinkedHashMap<>();
+    for (int i = 0; i < 12; i++) {
+      scores.put("onnx::MatMul_" + i, 0.01 * i);
+    }
+    r.settings().put("engine", Map.of("zerothOrder", Map.of("queries", 192, "tensorScores", scores)));
+    return r;
+  }
+
+  /** The timings table's rows: class and first cell, in page order. */
+  static List<String[]> timingRows(String html) {
+    String table = html.substring(html.indexOf("<table class=\"timings\">"));
+    table = table.substring(0, table.indexOf("</table>"));
+    Matcher m = Pattern.compile("<tr class=\"(\\w+)\"><td>([^<]*)</td><td class=\"n\">([^<]*)</td>").matcher(table);
+    List<String[]> rows = new ArrayList<>();
+    while (m.find()) {
+      rows.add(new String[] {m.group(1), m.group(2), m.group(3)});
+    }
+    return rows;
+  }
+
+  @Test
+  void perLayerTableNamesTheNodes() {
+    String html = HtmlReport.render(sample());
+    String layers = html.substring(html.indexOf("<h2>Per layer</h2>"));
+    layers = layers.substring(0, layers.indexOf("</table>"));
+    assertTrue(layers.contains("<th>nodes</th>"), layers);
+    for (int i = 0; i < 4; i++) {
+      assertTrue(layers.contains("onnx::MatMul_" + i + "&lt;&amp;&gt;</td><td class=\"name\">/n" + i + "</td>"), layers);
+    }
+  }
+
+  @Test
+  void timingPartsSitUnderTheirStageAndStagesAddUpToTheTotal() {
+    List<String[]> rows = timingRows(HtmlReport.render(withTimingsAndEngine()));
+    List<String> order = rows.stream().map(r -> r[0] + ":" + r[1]).toList();
+    assertEquals(List.of("stage:read, inventory and set-up", "stage:zeroth-order importance", "part:dense pass",
+        "part:queries", "stage:allocation", "stage:statistics", "part:passes", "stage:write", "total:total"), order);
+    double stages = rows.stream().filter(r -> r[0].equals("stage")).mapToDouble(r -> Double.parseDouble(r[2])).sum();
+    double total = Double.parseDouble(rows.get(rows.size() - 1)[2]);
+    assertEquals(total, stages, 1e-9);
+    assertEquals(0.75, Double.parseDouble(rows.get(0)[2]), 1e-9, "the rest: 4.5 - 3.75");
+  }
+
+  @Test
+  void longSettingsAreFoldedNotSentToAJsonReport() {
+    String html = HtmlReport.render(withTimingsAndEngine());
+    assertFalse(html.contains("JSON report"), "only HTML was asked for");
+    assertTrue(html.contains("<details><summary>12 entries</summary>"), html);
+    assertTrue(html.contains("onnx::MatMul_11: 0.11"), "every entry is listed");
+  }
+
+  @Test
+  void pathsAreShownAbsolute() {
+    String html = HtmlReport.render(sample());
+    String in = Path.of("in.onnx").toAbsolutePath().normalize().toString();
+    String out = Path.of("out.onnx").toAbsolutePath().normalize().toString();
+    assertTrue(html.contains("<th>input</th><td>" + HtmlReport.esc(in) + "</td>"), html);
+    assertTrue(html.contains("<th>output</th><td>" + HtmlReport.esc(out) + "</td>"), html);
+  }
+
   @Test
   void writerPicksHtmlByExtension() throws IOException {
     Path html = tmp.resolve("r.HTML");

@@ -1,7 +1,7 @@
 package dev.shears.core.calibration.source;
 
 /**
- * Bicubic resize of 8-bit channels that reproduces Pillow's {@code Image.resize(size,
+ * Bicubic (or bilinear, {@link #resize(int[], int, int, int, int, int)}) resize of 8-bit channels that reproduces Pillow's {@code Image.resize(size,
  * Image.BICUBIC)}, which Hugging Face image processors call: a separable filter with {@code a =
  * -0.5}, support widened by the scale factor when downsampling (antialiasing), weights normalised
  * per output pixel and applied in Pillow's 22-bit fixed point, horizontal pass first with the
@@ -9,8 +9,10 @@ package dev.shears.core.calibration.source;
  * calibration statistics should see the pixels the model saw in training.
  */
 final class BicubicResize {
-  private static final double SUPPORT = 2.0;
   private static final int PRECISION_BITS = 32 - 8 - 2;
+  /** Pillow's resampling constants. */
+  static final int PIL_BILINEAR = 2;
+  static final int PIL_BICUBIC = 3;
 
   private BicubicResize() {}
 
@@ -22,6 +24,17 @@ final class BicubicResize {
    *     {@code src} when the size does not change
    */
   static int[] resize(int[] src, int width, int height, int newWidth, int newHeight) {
+    return resize(src, width, height, newWidth, newHeight, PIL_BICUBIC);
+  }
+
+  /**
+   * Resizes one channel with Pillow's filter {@code resample}: 2 (bilinear, a triangle of
+   * support 1) or 3 (bicubic, support 2), both antialiased the same way when downsampling.
+   */
+  static int[] resize(int[] src, int width, int height, int newWidth, int newHeight, int resample) {
+    if (resample != PIL_BILINEAR && resample != PIL_BICUBIC) {
+      throw new IllegalArgumentException("resample " + resample);
+    }
     if (src.length != width * height || newWidth < 1 || newHeight < 1) {
       throw new IllegalArgumentException(
           "resize " + width + "x" + height + " -> " + newWidth + "x" + newHeight);
@@ -29,11 +42,11 @@ final class BicubicResize {
     int[] img = src.clone();
     int w = width;
     if (newWidth != width) {
-      img = pass(img, w, height, newWidth, true);
+      img = pass(img, w, height, newWidth, true, resample);
       w = newWidth;
     }
     if (newHeight != height) {
-      img = pass(img, w, height, newHeight, false);
+      img = pass(img, w, height, newHeight, false, resample);
     }
     return img;
   }
@@ -50,10 +63,15 @@ final class BicubicResize {
     return 0.0;
   }
 
+  static double bilinearFilter(double x) {
+    x = Math.abs(x);
+    return x < 1.0 ? 1.0 - x : 0.0;
+  }
+
   /** One 1-D pass along rows ({@code horizontal}) or columns. */
-  private static int[] pass(int[] in, int w, int h, int outSize, boolean horizontal) {
+  private static int[] pass(int[] in, int w, int h, int outSize, boolean horizontal, int resample) {
     int inSize = horizontal ? w : h;
-    Coeffs c = Coeffs.of(inSize, outSize);
+    Coeffs c = Coeffs.of(inSize, outSize, resample);
     int outW = horizontal ? outSize : w;
     int outH = horizontal ? h : outSize;
     int[] out = new int[outW * outH];
@@ -89,10 +107,11 @@ final class BicubicResize {
 
   /** Pillow's precompute_coeffs + normalize_coeffs_8bpc for one axis. */
   private record Coeffs(int ksize, int[] bounds, int[] kk) {
-    static Coeffs of(int inSize, int outSize) {
+    static Coeffs of(int inSize, int outSize, int resample) {
+      boolean bilinear = resample == PIL_BILINEAR;
       double scale = (double) inSize / outSize;
       double filterScale = Math.max(1.0, scale);
-      double support = SUPPORT * filterScale;
+      double support = (bilinear ? 1.0 : 2.0) * filterScale;
       int ksize = (int) Math.ceil(support) * 2 + 1;
       int[] bounds = new int[outSize * 2];
       int[] kk = new int[outSize * ksize];
@@ -105,7 +124,8 @@ final class BicubicResize {
         int xmax = Math.min(inSize, (int) (center + support + 0.5)) - xmin;
         double ww = 0.0;
         for (int x = 0; x < xmax; x++) {
-          double wgt = filter((x + xmin - center + 0.5) * ss);
+          double at = (x + xmin - center + 0.5) * ss;
+          double wgt = bilinear ? bilinearFilter(at) : filter(at);
           k[x] = wgt;
           ww += wgt;
         }

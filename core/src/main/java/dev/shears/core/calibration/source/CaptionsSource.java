@@ -169,7 +169,8 @@ public final class CaptionsSource implements CalibrationSource {
     Path p = dir.resolve(name);
     if (!Files.isRegularFile(p)) {
       throw new CalibrationDataException(
-          dir + ": model input " + forInput.name() + " needs " + name + " beside the model");
+          dir + ": model input " + forInput.name() + " needs " + name + " beside the model"
+              + " (give --model-dir DIR, the folder the model came from with its side files)");
     }
     return p;
   }

@@ -11,11 +11,19 @@ import java.nio.file.Path;
  * width) with Pillow-compatible bicubic resampling, center crop (padding with black when the image
  * is smaller), rescale, normalize, channels first, float32.
  *
+ * <p>Also reads the standard variants: {@code size} as an int, {@code {"shortest_edge"}} or
+ * {@code {"height", "width"}}; {@code do_center_crop} false, or {@code crop_size} absent (no crop);
+ * {@code BlipImageProcessor} and {@code ViTImageProcessor} files (by {@code image_processor_type}),
+ * which resize straight to {@code size} (an int meaning a square), never crop, and have their own
+ * defaults (BLIP: 384 × 384, bicubic, CLIP statistics; ViT: 224 × 224, bilinear, mean and std 0.5).
+ *
  * <p>Arithmetic follows transformers: rescale in double then rounded to float, normalize in float,
  * so that the result matches Python to float rounding.
  */
 public final class ClipImageProcessor {
-  private static final int PIL_BICUBIC = 3;
+  private static final int PIL_BICUBIC = BicubicResize.PIL_BICUBIC;
+  private static final int PIL_BILINEAR = BicubicResize.PIL_BILINEAR;
+  private static final float[] HALF = {0.5f, 0.5f, 0.5f};
   // OpenAI CLIP's statistics, the transformers defaults for CLIPImageProcessor.
   private static final float[] CLIP_MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
   private static final float[] CLIP_STD = {0.26862954f, 0.26130258f, 0.27577711f};
@@ -35,9 +43,24 @@ public final class ClipImageProcessor {
   private final float[] std;
 
   private ClipImageProcessor(JsonNode c, Path file) {
+    String type = c.path("image_processor_type").asText("CLIPImageProcessor");
+    boolean blip = type.equals("BlipImageProcessor");
+    boolean vit = type.equals("ViTImageProcessor");
+    boolean square = blip || vit; // an int size is a square, resized to exactly, never cropped
     doResize = c.path("do_resize").asBoolean(true);
     JsonNode size = c.path("size");
-    if (size.isInt()) {
+    if (size.isMissingNode() || size.isNull()) {
+      size = c.path("shortest_edge"); // some old CLIP files
+      if (size.isMissingNode() && square) {
+        size = com.fasterxml.jackson.databind.node.IntNode.valueOf(blip ? 384 : 224);
+      } else if (size.isMissingNode()) {
+        size = com.fasterxml.jackson.databind.node.IntNode.valueOf(224); // transformers' CLIP default
+      }
+    }
+    if (size.isInt() && square) {
+      shortestEdge = 0;
+      resizeH = resizeW = size.asInt();
+    } else if (size.isInt()) {
       shortestEdge = size.asInt();
       resizeH = resizeW = 0;
     } else if (size.has("shortest_edge")) {
@@ -52,24 +75,25 @@ public final class ClipImageProcessor {
     } else {
       shortestEdge = resizeH = resizeW = 0;
     }
-    resample = c.path("resample").asInt(PIL_BICUBIC);
-    doCrop = c.path("do_center_crop").asBoolean(true);
+    resample = c.path("resample").asInt(vit ? PIL_BILINEAR : PIL_BICUBIC);
     JsonNode crop = c.path("crop_size");
-    if (crop.isInt()) {
+    // absent crop_size: no crop (the image keeps the resized size)
+    doCrop = !square && c.path("do_center_crop").asBoolean(true) && !crop.isMissingNode() && !crop.isNull();
+    if (!doCrop) {
+      cropH = cropW = 0;
+    } else if (crop.isInt()) {
       cropH = cropW = crop.asInt();
     } else if (crop.has("height") && crop.has("width")) {
       cropH = crop.get("height").asInt();
       cropW = crop.get("width").asInt();
-    } else if (doCrop) {
-      throw new CalibrationDataException(file + ": 'crop_size' needs height and width");
     } else {
-      cropH = cropW = 0;
+      throw new CalibrationDataException(file + ": 'crop_size' needs height and width");
     }
     doRescale = c.path("do_rescale").asBoolean(true);
     rescaleFactor = c.path("rescale_factor").asDouble(1 / 255.0);
     doNormalize = c.path("do_normalize").asBoolean(true);
-    mean = triple(c.get("image_mean"), CLIP_MEAN, file, "image_mean");
-    std = triple(c.get("image_std"), CLIP_STD, file, "image_std");
+    mean = triple(c.get("image_mean"), vit ? HALF : CLIP_MEAN, file, "image_mean");
+    std = triple(c.get("image_std"), vit ? HALF : CLIP_STD, file, "image_std");
     if ((doResize && shortestEdge <= 0 && (resizeH <= 0 || resizeW <= 0))
         || (doCrop && (cropH <= 0 || cropW <= 0))) {
       throw new CalibrationDataException(file + ": image sizes must be positive");
@@ -132,12 +156,12 @@ public final class ClipImageProcessor {
     if (doResize) {
       int[] hw = resizeTarget(h, w);
       if (hw[0] != h || hw[1] != w) {
-        if (resample != PIL_BICUBIC) {
+        if (resample != PIL_BICUBIC && resample != PIL_BILINEAR) {
           throw new CalibrationDataException(
               where
                   + ": resample "
                   + resample
-                  + " is not supported, only 3 (bicubic); "
+                  + " is not supported, only 2 (bilinear) and 3 (bicubic); "
                   + "resize the images to "
                   + hw[1]
                   + "x"
@@ -146,7 +170,7 @@ public final class ClipImageProcessor {
         }
         int[][] resized = new int[3][];
         for (int c = 0; c < 3; c++) {
-          resized[c] = BicubicResize.resize(planes[c], w, h, hw[1], hw[0]);
+          resized[c] = BicubicResize.resize(planes[c], w, h, hw[1], hw[0], resample);
         }
         planes = resized;
         h = hw[0];

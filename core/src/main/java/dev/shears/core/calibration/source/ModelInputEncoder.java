@@ -64,7 +64,8 @@ public final class ModelInputEncoder implements AutoCloseable {
       Path p = dir.resolve("preprocessor_config.json");
       if (!Files.isRegularFile(p)) {
         throw new CalibrationDataException(
-            dir + ": model input " + image.name() + " needs preprocessor_config.json beside the model");
+            dir + ": model input " + image.name() + " needs preprocessor_config.json beside the model"
+                + " (give --model-dir DIR, the folder the model came from with its side files)");
       }
       processor = ClipImageProcessor.load(p);
     }
@@ -73,7 +74,8 @@ public final class ModelInputEncoder implements AutoCloseable {
       Path tokFile = dir.resolve("tokenizer.json");
       if (!Files.isRegularFile(tokFile)) {
         throw new CalibrationDataException(
-            dir + ": model input " + ids.name() + " needs tokenizer.json beside the model");
+            dir + ": model input " + ids.name() + " needs tokenizer.json beside the model"
+                + " (give --model-dir DIR, the folder the model came from with its side files)");
       }
       JsonNode tokJson = TextEncoder.readJson(tokFile);
       JsonNode tokConfig = TextEncoder.readJson(dir.resolve("tokenizer_config.json"));

@@ -164,16 +164,37 @@ final class PruneExtras {
     if (options.loss() != null) {
       Suggest.strategyExists(registry, StrategyKind.LOSS, options.loss());
     }
-    Scorer scorer = registry.scorer(options.scorer(), params.get(StrategyKind.SCORER));
-    Allocator allocator = registry.allocator(options.allocator(), params.get(StrategyKind.ALLOCATOR));
+    Scorer scorer = guarded(registry, StrategyKind.SCORER, options.scorer(), "in create",
+        () -> registry.scorer(options.scorer(), params.get(StrategyKind.SCORER)));
+    Allocator allocator = guarded(registry, StrategyKind.ALLOCATOR, options.allocator(), "in create",
+        () -> registry.allocator(options.allocator(), params.get(StrategyKind.ALLOCATOR)));
     List<String> needers = new ArrayList<>();
-    if (!scorer.evidence().isEmpty()) {
+    if (!guarded(registry, StrategyKind.SCORER, options.scorer(), "in evidence", scorer::evidence).isEmpty()) {
       needers.add("scorer '" + options.scorer() + "'");
     }
-    if (options.pattern().isUnstructured() && !allocator.evidence().isEmpty()) {
+    if (options.pattern().isUnstructured()
+        && !guarded(registry, StrategyKind.ALLOCATOR, options.allocator(), "in evidence", allocator::evidence)
+            .isEmpty()) {
       needers.add("allocator '" + options.allocator() + "'");
     }
     return needers.isEmpty() ? null : String.join(" and ", needers) + (needers.size() == 1 ? " needs" : " need");
+  }
+
+  /**
+   * Calls plugin code before any work, reporting what it throws the way the pipeline does: one
+   * line naming the strategy and its jar (a usage error from the registry stays one).
+   */
+  private static <T> T guarded(StrategyRegistry registry, StrategyKind kind, String name, String where,
+      java.util.function.Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (InvalidConfigurationException e) {
+      throw e;
+    } catch (RuntimeException | LinkageError | AssertionError e) {
+      throw dev.shears.core.pruning.PluginFailure.threw(
+          new dev.shears.core.pruning.PluginFailure.Strategy(kind, name, registry.forName(kind, name).source()),
+          where, e);
+    }
   }
 
   /**

@@ -15,10 +15,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A labelled evaluation folder, the layout of the bundled tinyclip-shapes {@code eval/}:
+ * A labelled evaluation folder, the layout of the bundled tinyclip-shapes {@code eval/}, or of
+ * a BLIP-style image-text-matching set (no classes; captions with their hard negatives):
  *
  * <ul>
- *   <li>{@code prompts.json}: a JSON object with {@code "classes"}, the ordered list of class
+ *   <li>{@code prompts.json} (optional: without it, or without {@code "classes"}, there is no
+ *       zero-shot classification): a JSON object with {@code "classes"}, the ordered list of class
  *       prompts (one text per class; zero-shot classification picks the prompt whose text
  *       embedding is closest to the image's), and optionally {@code "class_attributes"}, one
  *       object per class mapping attribute names to values (for example {@code {"size":
@@ -28,8 +30,10 @@ import java.util.Map;
  *       path relative to the folder), {@code "label"} (the class prompt of its class, used as its
  *       caption for retrieval), optionally {@code "class_index"} (0-based index into {@code
  *       classes}; when absent, the class is the prompt equal to {@code label}) and optionally
- *       {@code "text"} (a caption other than the label for retrieval). Other fields are ignored;
- *       blank lines are skipped.
+ *       {@code "text"} (a caption other than the label for retrieval). Without classes, a line needs
+ *       {@code "text"} (or {@code "label"}) as its caption. An optional {@code "negative_text"} is
+ *       the image's hard negative for image-text matching (scored as "no match"); without one,
+ *       another caption of the set stands in. Other fields are ignored; blank lines are skipped.
  * </ul>
  *
  * <p>A malformed file gives a one-line {@link ShearsException} naming the file and line.
@@ -47,10 +51,11 @@ public record EvalDataset(
    *
    * @param image the image file
    * @param caption its caption (the label unless a {@code text} was given)
-   * @param classIndex its class
+   * @param classIndex its class, or -1 when the set has no classes
    * @param line the line of labels.jsonl, for messages
+   * @param negativeText its hard negative caption for image-text matching, or null
    */
-  public record Item(Path image, String caption, int classIndex, int line) {}
+  public record Item(Path image, String caption, int classIndex, int line, String negativeText) {}
 
   /** Reads a folder; {@code limit > 0} keeps only the first {@code limit} images. */
   public static EvalDataset read(Path folder, int limit) {
@@ -59,10 +64,14 @@ public record EvalDataset(
     }
     ObjectMapper json = new ObjectMapper();
     Path promptsFile = folder.resolve("prompts.json");
-    JsonNode prompts = readJson(json, promptsFile);
+    JsonNode prompts = Files.exists(promptsFile) ? readJson(json, promptsFile)
+        : json.createObjectNode();
     JsonNode cls = prompts.get("classes");
-    if (cls == null || !cls.isArray() || cls.isEmpty()) {
-      throw new ShearsException(promptsFile + ": needs \"classes\", a non-empty list of class prompts");
+    if (cls != null && (!cls.isArray() || cls.isEmpty())) {
+      throw new ShearsException(promptsFile + ": \"classes\" must be a non-empty list of class prompts");
+    }
+    if (cls == null) {
+      cls = json.createArrayNode();
     }
     List<String> classes = new ArrayList<>();
     Map<String, Integer> byText = new HashMap<>();
@@ -115,15 +124,21 @@ public record EvalDataset(
       }
       JsonNode image = n.get("image");
       JsonNode label = n.get("label");
+      JsonNode text = n.get("text");
       if (image == null || !image.isTextual()) {
         throw new ShearsException(where + ": needs \"image\", a path relative to " + folder);
       }
-      if (label == null || !label.isTextual()) {
+      if (classes.isEmpty() && (label == null || !label.isTextual()) && (text == null || !text.isTextual())) {
+        throw new ShearsException(where + ": needs \"text\", the image's caption");
+      }
+      if (!classes.isEmpty() && (label == null || !label.isTextual())) {
         throw new ShearsException(where + ": needs \"label\", the class prompt of the image");
       }
       int cls1;
       JsonNode index = n.get("class_index");
-      if (index != null && !index.isNull()) {
+      if (classes.isEmpty()) {
+        cls1 = -1;
+      } else if (index != null && !index.isNull()) {
         if (!index.canConvertToInt() || index.asInt() < 0 || index.asInt() >= classes.size()) {
           throw new ShearsException(where + ": unknown class_index " + index + " (prompts.json has "
               + classes.size() + " classes)");
@@ -145,9 +160,13 @@ public record EvalDataset(
       if (!Files.isRegularFile(img)) {
         throw new ShearsException(where + ": image " + img + " not found");
       }
-      JsonNode text = n.get("text");
       String caption = text != null && text.isTextual() ? text.asText() : label.asText();
-      items.add(new Item(img, caption, cls1, i + 1));
+      JsonNode negative = n.get("negative_text");
+      if (negative != null && !negative.isNull() && !negative.isTextual()) {
+        throw new ShearsException(where + ": \"negative_text\" must be a string");
+      }
+      items.add(new Item(img, caption, cls1, i + 1,
+          negative == null || negative.isNull() ? null : negative.asText()));
     }
     if (items.isEmpty()) {
       throw new ShearsException(labelsFile + ": no labelled images");
@@ -173,8 +192,8 @@ public record EvalDataset(
 
   private static List<String> readLines(Path file) {
     if (!Files.isRegularFile(file)) {
-      throw new ShearsException(file + ": no such file (an evaluation folder needs prompts.json "
-          + "and labels.jsonl)");
+      throw new ShearsException(file + ": no such file (an evaluation folder needs labels.jsonl, and "
+          + "prompts.json for zero-shot classification)");
     }
     try {
       return Files.readAllLines(file, StandardCharsets.UTF_8);

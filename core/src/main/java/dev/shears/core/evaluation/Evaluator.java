@@ -81,9 +81,11 @@ public final class Evaluator {
       }
       if (itmOutput != null && pairs && out.containsKey(itmOutput)) {
         itmRight += itmCorrect(out.get(itmOutput), true);
+        // the dataset's own hard negative where it has one, else another caption of the set
         List<String> wrong = new ArrayList<>();
         for (int i = from; i < to; i++) {
-          wrong.add(mismatch(captions, i));
+          String negative = items.get(i).negativeText();
+          wrong.add(negative != null ? negative : mismatch(captions, i));
         }
         Map<String, ModelRunner.Output> neg = model.run(feed(encoder, images.subList(from, to), wrong));
         itmRight += itmCorrect(neg.get(itmOutput), false);
@@ -97,7 +99,7 @@ public final class Evaluator {
     if (pairs) {
       Scores scores = scores(model, encoder, data, images, captions, imageEmb, textEmb);
       if (scores != null) {
-        zeroShot = zeroShot(data, scores.zeroShot());
+        zeroShot = data.classes().isEmpty() ? null : zeroShot(data, scores.zeroShot());
         retrieval = new EvalResult.Retrieval(
             RetrievalMetrics.imageToText(scores.retrieval(), captions, 1),
             RetrievalMetrics.imageToText(scores.retrieval(), captions, 5),
@@ -105,7 +107,7 @@ public final class Evaluator {
             RetrievalMetrics.textToImage(scores.retrieval(), captions, 5));
         if (reference != null) {
           Scores ref = scores(reference, encoder, data, images, captions, refImageEmb, refTextEmb);
-          if (ref != null) {
+          if (ref != null && !data.classes().isEmpty()) {
             int same = 0;
             for (int i = 0; i < items.size(); i++) {
               if (RetrievalMetrics.argmax(scores.zeroShot()[i]) == RetrievalMetrics.argmax(ref.zeroShot()[i])) {
@@ -140,11 +142,12 @@ public final class Evaluator {
         collect(model.run(feed(encoder, imgs, classes.subList(from, to))), TEXT_EMBEDS, promptEmb);
       }
       float[][] img = imageEmb.toArray(float[][]::new);
-      return new Scores(RetrievalMetrics.cosine(img, promptEmb.toArray(float[][]::new)),
+      return new Scores(classes.isEmpty() ? null : RetrievalMetrics.cosine(img, promptEmb.toArray(float[][]::new)),
           RetrievalMetrics.cosine(img, textEmb.toArray(float[][]::new)));
     }
     if (model.outputNames().contains(LOGITS_PER_IMAGE)) {
-      return new Scores(logits(model, encoder, images, data.classes()), logits(model, encoder, images, captions));
+      return new Scores(data.classes().isEmpty() ? null : logits(model, encoder, images, data.classes()),
+          logits(model, encoder, images, captions));
     }
     return null;
   }

@@ -174,4 +174,31 @@ class HtmlReportTest {
     assertTrue(console.isEmpty(), "console messages: " + console);
     assertTrue(Files.size(shot) > 10_000, "a screenshot was taken");
   }
+
+  /** The page as Chromium parsed it: node names in the per-layer table, timing parts under their stage. */
+  @Test
+  void chromiumSeesNodeNamesAndTheTimingHierarchy() throws Exception {
+    if ("true".equals(System.getenv("CI"))) {
+      assertTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing; .ci/run installs Debian's chromium");
+    }
+    Assumptions.assumeTrue(Files.isExecutable(CHROMIUM), "chromium is not installed");
+    Path page = tmp.resolve("timings.html");
+    ReportWriter.write(withTimingsAndEngine(), page);
+    Path profile = Files.createDirectory(tmp.resolve("profile-dom"));
+    Path dom = tmp.resolve("dom.html");
+    Process p = new ProcessBuilder(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--user-data-dir=" + profile, "--dump-dom", page.toUri().toString())
+        .redirectError(ProcessBuilder.Redirect.DISCARD).redirectOutput(dom.toFile()).start();
+    assertTrue(p.waitFor(90, TimeUnit.SECONDS), "chromium finished");
+    assertEquals(0, p.exitValue());
+    String html = Files.readString(dom, StandardCharsets.UTF_8);
+    List<String> order = timingRows(html).stream().map(r -> r[0] + ":" + r[1]).toList();
+    assertEquals(List.of("stage:read, inventory and set-up", "stage:zeroth-order importance", "part:dense pass",
+        "part:queries", "stage:allocation", "stage:statistics", "part:passes", "stage:write", "total:total"), order);
+    String layers = html.substring(html.indexOf("<h2>Per layer</h2>"));
+    for (int i = 0; i < 4; i++) {
+      assertTrue(layers.contains("<td class=\"name\">/n" + i + "</td>"), "node /n" + i + " in the per-layer table");
+    }
+  }
 }

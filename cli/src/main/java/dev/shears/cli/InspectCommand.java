@@ -84,14 +84,7 @@ final class InspectCommand implements Callable<Integer> {
     root.put("towers", towers);
     List<Map<String, String>> skipped = new ArrayList<>();
     for (SkippedTensor s : inv.skipped()) {
-      Map<String, String> entry = new LinkedHashMap<>();
-      entry.put("name", s.name());
-      entry.put("node", s.node());
-      entry.put("reason", s.reason());
-      if (s.block() != null) {
-        entry.put("block", s.block());
-      }
-      skipped.add(entry);
+      skipped.add(s.describe());
     }
     root.put("skipped", skipped);
     root.put("totals", Map.of("towers", inv.towers().size(), "blocks", blocks.size(),

@@ -20,11 +20,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 
 /** {@code shears prune}'s {@code --storage} and {@code --verify}, kept out of PruneCommand. */
 final class PruneExtras {
@@ -140,25 +138,8 @@ final class PruneExtras {
    *     'ecoflap' need", or null when neither reads calibration evidence
    */
   static String checkStrategies(StrategyRegistry registry, PruneOptions options) {
-    Map<StrategyKind, Map<String, String>> params = new EnumMap<>(StrategyKind.class);
-    for (StrategyKind k : StrategyKind.values()) {
-      params.put(k, new TreeMap<>());
-    }
-    for (Map.Entry<String, String> e : new TreeMap<>(options.params()).entrySet()) {
-      String key = e.getKey();
-      int dot = key.indexOf('.');
-      StrategyKind kind = null;
-      for (StrategyKind k : StrategyKind.values()) {
-        if (dot > 0 && key.substring(0, dot).equals(k.label())) {
-          kind = k;
-        }
-      }
-      if (kind == null || dot == key.length() - 1) {
-        throw new InvalidConfigurationException("--param " + key
-            + ": keys are scorer.NAME, allocator.NAME or loss.NAME (see shears plugins)");
-      }
-      params.get(kind).put(key.substring(dot + 1), e.getValue());
-    }
+    Map<StrategyKind, Map<String, String>> params =
+        dev.shears.core.pruning.PruningPipeline.splitParams(options.params());
     Suggest.strategyExists(registry, StrategyKind.SCORER, options.scorer());
     Suggest.strategyExists(registry, StrategyKind.ALLOCATOR, options.allocator());
     if (options.loss() != null) {

@@ -10,6 +10,18 @@ package dev.shears.core.graph;
  * @param parameters the tensor's element count, or 0 when unknown
  */
 public record SkippedTensor(String name, String node, String reason, String block, long parameters) {
+  /** The report's and inspect's view: name, node, reason, and the block when inside one. */
+  public java.util.Map<String, String> describe() {
+    java.util.Map<String, String> entry = new java.util.LinkedHashMap<>();
+    entry.put("name", name);
+    entry.put("node", node);
+    entry.put("reason", reason);
+    if (block != null) {
+      entry.put("block", block);
+    }
+    return entry;
+  }
+
   /** A skipped tensor outside every block, of unknown size. */
   public SkippedTensor(String name, String node, String reason) {
     this(name, node, reason, null, 0);

@@ -343,7 +343,12 @@ public final class PruningPipeline {
     return m;
   }
 
-  static Map<StrategyKind, Map<String, String>> splitParams(Map<String, String> all) {
+  /**
+   * Splits {@code --param} values by strategy kind, keys without their prefix.
+   *
+   * @throws InvalidConfigurationException for a key that is not {@code KIND.NAME}
+   */
+  public static Map<StrategyKind, Map<String, String>> splitParams(Map<String, String> all) {
     Map<StrategyKind, Map<String, String>> split = new LinkedHashMap<>();
     for (StrategyKind k : StrategyKind.values()) {
       split.put(k, new TreeMap<>());
@@ -416,14 +421,7 @@ public final class PruningPipeline {
     settings.put("pluginProblems", List.copyOf(registry.problems()));
     List<Map<String, String>> skipped = new ArrayList<>();
     for (SkippedTensor s : inv.skipped()) {
-      Map<String, String> entry = new LinkedHashMap<>();
-      entry.put("name", s.name());
-      entry.put("node", s.node());
-      entry.put("reason", s.reason());
-      if (s.block() != null) {
-        entry.put("block", s.block());
-      }
-      skipped.add(entry);
+      skipped.add(s.describe());
     }
     double target = o.pattern().isUnstructured() ? o.sparsity() : o.pattern().impliedSparsity();
     return new PruneReport("shears " + Version.get(), model.path().toString(), null, settings,

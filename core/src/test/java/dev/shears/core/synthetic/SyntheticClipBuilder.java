@@ -114,15 +114,7 @@ public final class SyntheticClipBuilder {
     g.addInput(info("pixel_values", 1, "batch", 3, 32, 32));
     g.addInput(info("input_ids", 7, "batch", TEXT_LEN));
     g.addInput(info("attention_mask", 7, "batch", TEXT_LEN));
-    constant("shape/patches6", new long[] {-1, 3, 4, 8, 4, 8});
-    constant("shape/patches", new long[] {-1, PATCHES, PATCH_DIM});
-    node("/vision_model/embeddings/Reshape", "Reshape", List.of("pixel_values", "shape/patches6"), "v/p6");
-    node("/vision_model/embeddings/Transpose", "Transpose", List.of("v/p6"), "v/pt", ints("perm", 0, 2, 4, 1, 3, 5));
-    node("/vision_model/embeddings/Reshape_1", "Reshape", List.of("v/pt", "shape/patches"), "v/patches");
-    weight("vision_model.embeddings.patch_embedding.weight", PATCH_DIM, hidden, 1);
-    node("/vision_model/embeddings/patch_embedding/MatMul", "MatMul",
-        List.of("v/patches", "vision_model.embeddings.patch_embedding.weight"), "v/x0");
-    String v = "v/x0";
+    String v = patchEmbedding();
     weight("text_model.embeddings.token_embedding.weight", VOCAB, hidden, 1);
     node("/text_model/embeddings/token_embedding/Gather", "Gather",
         List.of("text_model.embeddings.token_embedding.weight", "input_ids"), "t/tok");

@@ -2,8 +2,8 @@
 # Prunes the bundled tinyclip-shapes model with several strategies and prints zero-shot
 # accuracy on its held-out eval set, one line per run:  NAME  zero-shot  i2t-R@1  t2i-R@1
 #
-#   scripts/accuracy-sweep.sh issue3     # magnitude / wanda / sparsegpt, 50-70% and 2:4, one-shot and sequential
-#   scripts/accuracy-sweep.sh issue4     # uniform / owl / ecoflap (seeds 1-3) + wanda, 50-80%
+#   scripts/accuracy-sweep.sh scorers      # magnitude / wanda / sparsegpt, 50-70% and 2:4, one-shot and sequential
+#   scripts/accuracy-sweep.sh allocators   # uniform / owl / ecoflap (seeds 1-3) + wanda, 50-80% (MODE=one-shot|sequential)
 #
 # Uses the runnable jar (built by ./shears on first use); outputs go to $OUT (default /tmp/shears-sweep).
 set -euo pipefail
@@ -23,8 +23,8 @@ run() {
     | python3 -c "import json,sys; d=json.load(sys.stdin); r=d['retrieval']; print(f\"$name {d['zeroShot']['accuracy']:.3f} {r['i2tR1']:.3f} {r['t2iR1']:.3f}\")"
 }
 
-case "${1:-issue4}" in
-  issue3)
+case "${1:-allocators}" in
+  scorers)
     for mode in one-shot sequential; do
       for s in 0.5 0.6 0.7; do
         for scorer in magnitude wanda sparsegpt; do
@@ -35,7 +35,7 @@ case "${1:-issue4}" in
         run "$scorer-$mode-2of4" --scorer "$scorer" --allocator uniform --pattern 2:4 --mode "$mode"
       done
     done ;;
-  issue4)
+  allocators)
     mode="${MODE:-one-shot}"
     for s in 0.5 0.6 0.7 0.8; do
       run "uniform-wanda-$mode-$s" --scorer wanda --allocator uniform --sparsity "$s" --mode "$mode"
@@ -45,5 +45,5 @@ case "${1:-issue4}" in
             --seed "$seed" ${ECOFLAP_PARAMS:-}
       done
     done ;;
-  *) echo "usage: $0 issue3|issue4" >&2; exit 2 ;;
+  *) echo "usage: $0 scorers|allocators" >&2; exit 2 ;;
 esac

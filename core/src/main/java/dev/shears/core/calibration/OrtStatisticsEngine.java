@@ -249,7 +249,6 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
     private final Set<Evidence> kinds;
     private final TensorStore pruned;
     private final List<List<PrunableTensor>> stages;
-    private final Set<String> initializers = new HashSet<>();
     private int step;
     private TensorSpill cache;
     private GraphProto graph;
@@ -259,37 +258,6 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
       this.pruned = pruned;
       this.stages = List.copyOf(stages);
       this.graph = model.proto().getGraph();
-      graph.getInitializerList().forEach(t -> initializers.add(t.getName()));
-    }
-
-    /**
-     * The values that do not depend on any of {@code weights} but are read by a node that does
-     * (graph inputs and initializers are always at hand and left out).
-     */
-    private Set<String> frontier(Set<String> weights) {
-      Set<String> dependent = new HashSet<>(weights);
-      Set<String> frontier = new LinkedHashSet<>();
-      for (NodeProto n : graph.getNodeList()) {
-        List<String> reads = dev.shears.core.graph.DataFlow.reads(n);
-        boolean affected = false;
-        for (String r : reads) {
-          affected |= dependent.contains(r);
-        }
-        if (!affected) {
-          continue;
-        }
-        for (String o : n.getOutputList()) {
-          if (!o.isEmpty()) {
-            dependent.add(o);
-          }
-        }
-        for (String r : reads) {
-          if (!dependent.contains(r) && !initializers.contains(r) && !graphInputs.contains(r)) {
-            frontier.add(r);
-          }
-        }
-      }
-      return frontier;
     }
 
     @Override
@@ -306,7 +274,8 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
         stage.forEach(t -> laterWeights.add(t.name()));
       }
       // the last stage feeds no one: nothing to cache
-      Set<String> entry = step == stages.size() - 1 ? Set.of() : frontier(laterWeights);
+      Set<String> entry = step == stages.size() - 1 ? Set.of()
+          : new Subgraph(graph).downstream(laterWeights, graphInputs).frontier();
       step++;
       StatisticsProbes probes = new StatisticsProbes(opset);
       for (PrunableTensor t : block) {

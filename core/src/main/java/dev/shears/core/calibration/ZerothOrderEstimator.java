@@ -339,42 +339,19 @@ final class ZerothOrderEstimator {
 
   /** The nodes downstream of a block's weights, what they read from outside, and the outputs they reach. */
   private Slice slice(String block, List<PrunableTensor> tensors, Set<String> modelOutputs) {
-    Set<String> affected = new HashSet<>();
+    Set<String> weights = new HashSet<>();
     for (PrunableTensor t : tensors) {
-      affected.add(t.name());
+      weights.add(t.name());
     }
-    BitSet nodes = new BitSet();
-    for (int i = 0; i < graph.getNodeCount(); i++) {
-      NodeProto n = graph.getNode(i);
-      boolean hit = false;
-      for (String in : n.getInputList()) {
-        if (affected.contains(in)) {
-          hit = true;
-          break;
-        }
-      }
-      if (hit) {
-        nodes.set(i);
-        affected.addAll(n.getOutputList());
-      }
-    }
-    Set<String> inits = new HashSet<>();
-    graph.getInitializerList().forEach(t -> inits.add(t.getName()));
-    Set<String> frontier = new LinkedHashSet<>();
-    for (int i = nodes.nextSetBit(0); i >= 0; i = nodes.nextSetBit(i + 1)) {
-      for (String in : graph.getNode(i).getInputList()) {
-        if (!in.isEmpty() && !affected.contains(in) && !inits.contains(in) && !graphInputs.contains(in)) {
-          frontier.add(in);
-        }
-      }
-    }
+    dev.shears.core.graph.Subgraph.Downstream d = new dev.shears.core.graph.Subgraph(graph)
+        .downstream(weights, graphInputs);
     List<String> outputs = new ArrayList<>();
     for (String o : modelOutputs) {
-      if (affected.contains(o)) {
+      if (d.affected().contains(o)) {
         outputs.add(o);
       }
     }
-    return new Slice(block, tensors, nodes, frontier, outputs);
+    return new Slice(block, tensors, d.nodes(), d.frontier(), outputs);
   }
 
   private GraphProto sliceGraph(Slice s, DenseBatch example) {
@@ -386,7 +363,7 @@ final class ZerothOrderEstimator {
     Set<String> used = new HashSet<>();
     for (int i = s.nodes().nextSetBit(0); i >= 0; i = s.nodes().nextSetBit(i + 1)) {
       b.addNode(graph.getNode(i));
-      used.addAll(graph.getNode(i).getInputList());
+      used.addAll(dev.shears.core.graph.DataFlow.reads(graph.getNode(i)));
     }
     for (TensorProto t : graph.getInitializerList()) {
       if (used.contains(t.getName()) && !weights.contains(t.getName())) {

@@ -63,6 +63,46 @@ public final class Subgraph {
     return nodes;
   }
 
+  /**
+   * What some values influence.
+   *
+   * @param nodes the nodes that read them, directly or through other such nodes
+   * @param affected the seeds and every value those nodes produce
+   * @param frontier the values those nodes read that the seeds do not influence, initializers
+   *     and the given values left out: with them (and the given values), the nodes can be
+   *     recomputed after the seeds change
+   */
+  public record Downstream(BitSet nodes, Set<String> affected, Set<String> frontier) {}
+
+  /** What {@code seeds} influence; {@code given} values (graph inputs) are never in the frontier. */
+  public Downstream downstream(Set<String> seeds, Set<String> given) {
+    Set<String> affected = new HashSet<>(seeds);
+    BitSet nodes = new BitSet();
+    // ONNX lists nodes in topological order
+    for (int i = 0; i < graph.getNodeCount(); i++) {
+      for (String in : DataFlow.reads(graph.getNode(i))) {
+        if (affected.contains(in)) {
+          nodes.set(i);
+          for (String o : graph.getNode(i).getOutputList()) {
+            if (!o.isEmpty()) {
+              affected.add(o);
+            }
+          }
+          break;
+        }
+      }
+    }
+    Set<String> frontier = new LinkedHashSet<>();
+    for (int i = nodes.nextSetBit(0); i >= 0; i = nodes.nextSetBit(i + 1)) {
+      for (String in : DataFlow.reads(graph.getNode(i))) {
+        if (!affected.contains(in) && !initializers.contains(in) && !given.contains(in)) {
+          frontier.add(in);
+        }
+      }
+    }
+    return new Downstream(nodes, affected, frontier);
+  }
+
   /** The values the chosen nodes read that no chosen node produces (and are not initializers). */
   public Set<String> inputsOf(BitSet nodes) {
     Set<String> produced = new HashSet<>();

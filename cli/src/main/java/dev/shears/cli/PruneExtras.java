@@ -172,8 +172,8 @@ final class PruneExtras {
     } catch (InvalidConfigurationException e) {
       throw e;
     } catch (RuntimeException | LinkageError | AssertionError e) {
-      throw dev.shears.core.pruning.PluginFailure.threw(
-          new dev.shears.core.pruning.PluginFailure.Strategy(kind, name, registry.forName(kind, name).source()),
+      throw dev.shears.core.PluginFailure.threw(
+          new dev.shears.core.PluginFailure.Strategy(kind, name, registry.forName(kind, name).source()),
           where, e);
     }
   }

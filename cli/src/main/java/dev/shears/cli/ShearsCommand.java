@@ -2,11 +2,11 @@ package dev.shears.cli;
 
 import dev.shears.api.InvalidConfigurationException;
 import dev.shears.core.ShearsException;
-import dev.shears.core.pruning.Version;
+import dev.shears.core.Version;
 import java.io.PrintWriter;
 import java.util.List;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code shears} command: exit 0 on success, 1 on failure, 2 on a usage error. */
 @Command(

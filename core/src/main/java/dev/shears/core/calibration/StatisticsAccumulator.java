@@ -1,7 +1,7 @@
 package dev.shears.core.calibration;
 
+import dev.shears.core.evidence.LayerStatistics;
 import dev.shears.core.graph.StatisticsProbes.Probe;
-import dev.shears.core.pruning.LayerStatistics;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;

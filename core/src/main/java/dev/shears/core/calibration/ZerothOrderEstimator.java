@@ -243,7 +243,7 @@ final class ZerothOrderEstimator {
       }
       try {
         return loss.loss(new BatchRun(batch.inputs(), outputs), new BatchRun(batch.inputs(), batch.outputs()));
-      } catch (dev.shears.core.pruning.PluginFailure e) {
+      } catch (dev.shears.core.PluginFailure e) {
         throw e.at("on block " + s.block() + " (perturbing tensor " + t.name() + ")");
       }
     } finally {

@@ -1,5 +1,6 @@
 package dev.shears.core.pruning;
 
+import dev.shears.core.PluginFailure;
 import dev.shears.core.graph.PrunableTensor;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -4,6 +4,7 @@ import dev.shears.api.LayerTarget;
 import dev.shears.api.MaskSelection;
 import dev.shears.api.PruneResult;
 import dev.shears.api.SparsityPattern;
+import dev.shears.core.PluginFailure;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;

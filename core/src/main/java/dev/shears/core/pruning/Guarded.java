@@ -15,6 +15,7 @@ import dev.shears.api.Scorer;
 import dev.shears.api.StrategyKind;
 import dev.shears.api.StrategyRegistry;
 import dev.shears.api.ZerothOrderSettings;
+import dev.shears.core.PluginFailure;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

@@ -2,6 +2,7 @@ package dev.shears.core.pruning;
 
 import dev.shears.api.Layer;
 import dev.shears.api.RunContext;
+import dev.shears.core.evidence.LayerStatistics;
 import dev.shears.core.graph.Consumer;
 import dev.shears.core.graph.PrunableTensor;
 import java.nio.DoubleBuffer;

@@ -2,6 +2,7 @@ package dev.shears.core.pruning;
 
 import dev.shears.api.StrategyRegistry;
 import dev.shears.core.ShearsException;
+import dev.shears.core.evidence.StatisticsEngine;
 import dev.shears.core.graph.Inventory;
 import dev.shears.core.graph.SelectionRules;
 import dev.shears.core.onnx.ExternalDataPolicy;

@@ -1,7 +1,7 @@
 package dev.shears.core.report;
 
 import ai.onnxruntime.OrtEnvironment;
-import dev.shears.core.pruning.Version;
+import dev.shears.core.Version;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

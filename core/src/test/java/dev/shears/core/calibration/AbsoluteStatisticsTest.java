@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shears.api.Evidence;
+import dev.shears.core.evidence.LayerStatistics;
 import dev.shears.core.graph.Inventory;
 import dev.shears.core.graph.PrunableTensor;
 import dev.shears.core.graph.SelectionRules;
 import dev.shears.core.onnx.ModelFile;
 import dev.shears.core.progress.Progress;
-import dev.shears.core.pruning.LayerStatistics;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shears.api.Evidence;
+import dev.shears.core.evidence.LayerStatistics;
+import dev.shears.core.evidence.StatisticsEngine;
 import dev.shears.core.graph.BlockStages;
 import dev.shears.core.graph.Inventory;
 import dev.shears.core.graph.PrunableTensor;
@@ -12,8 +14,6 @@ import dev.shears.core.graph.SelectionRules;
 import dev.shears.core.onnx.ModelFile;
 import dev.shears.core.onnx.TensorStore;
 import dev.shears.core.progress.Progress;
-import dev.shears.core.pruning.LayerStatistics;
-import dev.shears.core.pruning.StatisticsEngine;
 import dev.shears.core.pruning.WeightCodec;
 import dev.shears.testdata.BundledModels;
 import java.util.ArrayList;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shears.api.SparsityPattern;
 import dev.shears.api.StrategyRegistry;
+import dev.shears.core.PluginFailure;
 import dev.shears.core.ShearsException;
 import dev.shears.core.TestModels;
 import dev.shears.core.calibration.CalibrationConfig;

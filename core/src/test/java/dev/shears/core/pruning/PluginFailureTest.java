@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.shears.api.StrategyKind;
+import dev.shears.core.PluginFailure;
 import dev.shears.core.graph.PrunableTensor;
 import dev.shears.core.graph.WeightLayout;
 import dev.shears.core.onnx.DataType;

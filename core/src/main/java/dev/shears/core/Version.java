@@ -1,4 +1,4 @@
-package dev.shears.core.pruning;
+package dev.shears.core;
 
 /** The Shears version, from the jar manifest when packaged. */
 public final class Version {

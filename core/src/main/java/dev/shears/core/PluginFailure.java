@@ -1,4 +1,4 @@
-package dev.shears.core.pruning;
+package dev.shears.core;
 
 import dev.shears.api.StrategyKind;
 import dev.shears.core.ShearsException;
@@ -93,7 +93,7 @@ public final class PluginFailure extends ShearsException {
    * @param e what was caught
    * @return the innermost exception that the plugin threw
    */
-  static Throwable unwrap(Throwable e) {
+  public static Throwable unwrap(Throwable e) {
     Throwable t = e;
     while (t.getCause() != null && t.getCause() != t) {
       Throwable c = t.getCause();

@@ -1,4 +1,4 @@
-package dev.shears.core.pruning;
+package dev.shears.core.evidence;
 
 import dev.shears.api.CalibrationLoss;
 import dev.shears.api.Evidence;

@@ -1,4 +1,4 @@
-package dev.shears.core.pruning;
+package dev.shears.core.evidence;
 
 /**
  * What calibration measured at one prunable tensor's input, summed over every consumer.

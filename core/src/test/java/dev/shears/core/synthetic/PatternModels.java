@@ -24,7 +24,8 @@ import java.util.SplittableRandom;
 /**
  * Small models, built at test time, that hold the weight patterns exporters and runtimes
  * write: a weight behind a {@code Transpose} (no constant folding), a weight as a MatMul's
- * first operand ({@code y = W·x}), packed Q/K/V projections in {@code com.microsoft:Attention},
+ * first operand ({@code y = W·x}), packed Q/K/V projections in {@code com.microsoft:Attention}
+ * whose residual is a {@code com.microsoft:SkipLayerNormalization},
  * {@code Gemm} with and without {@code transB}, {@code FusedMatMul} with {@code transB}, an fp16
  * (or bf16) weight behind {@code Cast} and {@code Identity} used by two MatMuls (tied), and a
  * {@code FusedGemm} pooler outside the blocks. Each
@@ -144,11 +145,14 @@ public final class PatternModels {
     String c = node("Transpose", List.of(node("MatMul", List.of("W2", bt))), ints("perm", 0, 2, 1));
     String y = node("Add", List.of(h, c));
 
-    // 2: z = y + Attention(y) with packed Q, K, V
+    // 2: z = LayerNorm(y + Attention(y)) with packed Q, K, V, the residual fused by ONNX
+    // Runtime's SkipLayerNormalization (as its transformer optimizer writes BERT)
     weight("Wqkv", H, 3 * H);
     vector("bqkv", 3 * H);
     String att = node("Attention", "com.microsoft", List.of(y, "Wqkv", "bqkv"), attr("num_heads", 2));
-    String z = node("Add", List.of(y, att));
+    vector("gamma", H);
+    vector("beta", H);
+    String z = node("SkipLayerNormalization", "com.microsoft", List.of(att, y, "gamma", "beta"));
 
     // 3: u = z2 + Gemm(relu(Gemm(z2, W3ᵀ)), W4) on the flattened tokens
     String z2 = node("Reshape", List.of(z, constant("shape2d", -1, H)));

@@ -131,10 +131,11 @@ final class PruneCommand implements Callable<Integer> {
     String needer = PruneExtras.checkStrategies(registry, options);
     Progress progress = common.progress();
     PruneJob job = new PruneJob(model, output, report, selection.rules(), options, policy, storageKind);
+    var verifier = PruneExtras.verifier(verify, model, calibration);
     boolean created = folder && PruneExtras.createFolder(output.getParent());
     PruneReport done;
     try {
-      done = job.run(registry, progress, calibration.engines(progress, needer));
+      done = job.run(registry, progress, calibration.engines(progress, needer), verifier);
     } catch (RuntimeException | Error e) {
       if (created) {
         PruneExtras.removeIfEmpty(output.getParent());
@@ -150,7 +151,7 @@ final class PruneCommand implements Callable<Integer> {
       out.println(copied.isEmpty() ? "no side files found in " + from + " to copy"
           : "copied " + String.join(", ", copied) + " from " + from);
     }
-    PruneExtras.afterWrite(verify, model, done, report, calibration, out);
+    PruneExtras.printVerification(model, done, out);
     out.flush();
     return ShearsCommand.OK;
   }

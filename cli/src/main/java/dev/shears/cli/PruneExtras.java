@@ -13,7 +13,6 @@ import dev.shears.core.evaluation.Verification;
 import dev.shears.core.onnx.TensorStorage;
 import dev.shears.core.pruning.PruneOptions;
 import dev.shears.core.report.PruneReport;
-import dev.shears.core.report.ReportWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -179,24 +178,34 @@ final class PruneExtras {
   }
 
   /**
-   * After the model is written: with {@code --verify}, loads it in ONNX Runtime, prints its
-   * fidelity to the input, and adds the figures to the report file.
+   * With {@code --verify}: runs the input model on one calibration batch now, before anything
+   * is written (an in-place conversion replaces the input), and returns what measures the
+   * written output against it; {@code null} without {@code --verify}.
    */
-  static void afterWrite(boolean verify, Path model, PruneReport done, Path report, CalibrationOptions calibration,
-      PrintWriter out) {
+  static java.util.function.Function<Path, Map<String, Fidelity.OutputFidelity>> verifier(boolean verify, Path model,
+      CalibrationOptions calibration) {
     if (!verify) {
-      return;
+      return null;
     }
     Device device = Device.select(calibration.device, OrtEnvironment.getAvailableProviders(),
         Device.CudaProbe.onnxRuntime(), s -> { });
     Path modelDir = calibration.modelDir != null ? calibration.modelDir : model.toAbsolutePath().getParent();
     CalibrationSources.Format format = CalibrationSources.Format.valueOf(calibration.calibFormat.toUpperCase(Locale.ROOT));
-    Map<String, Fidelity.OutputFidelity> f;
+    Verification.Reference reference;
     try {
-      f = Verification.verify(model, Path.of(done.output()), calibration.calib, modelDir, format,
+      reference = Verification.reference(model, calibration.calib, modelDir, format,
           Math.min(calibration.batchSize, calibration.calibSamples), device);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+    return written -> Verification.compare(reference, written, device);
+  }
+
+  /** Prints the written model's fidelity to the input, when it was verified. */
+  static void printVerification(Path model, PruneReport done, PrintWriter out) {
+    Map<String, Fidelity.OutputFidelity> f = done.fidelity();
+    if (f == null) {
+      return;
     }
     out.println("verify: " + done.output() + " loads in ONNX Runtime; against " + model + " on one calibration batch:");
     out.printf("  %-20s %10s %12s %8s%n", "output", "cosine", "max |diff|", "top-1");
@@ -204,9 +213,6 @@ final class PruneExtras {
       Fidelity.OutputFidelity v = e.getValue();
       out.printf("  %-20s %10.6f %12.6g %8s%n", e.getKey(), v.cosine(), v.maxAbsDiff(),
           v.top1Agreement() == null ? "-" : String.format(Locale.ROOT, "%.4f", v.top1Agreement()));
-    }
-    if (report != null) {
-      ReportWriter.write(done.withFidelity(f), report);
     }
   }
 }

@@ -49,6 +49,22 @@ class StorageAndVerifyTest {
     assertTrue(html.contains("<h2>Fidelity</h2>") && html.contains("logits_per_image"), "fidelity in the report");
   }
 
+  /** In place, the comparison is with the original model, taken before it is replaced. */
+  @Test
+  void verifyInPlaceComparesWithTheOriginalNotItself() throws Exception {
+    Path model = tmp.resolve("in-place.onnx");
+    Files.copy(TINY.resolve("model.onnx"), model);
+    Path report = tmp.resolve("in-place.json");
+    Cli r = Cli.run("prune", model.toString(), "--in-place", "--sparsity", "0.5", "--scorer", "magnitude",
+        "--allocator", "uniform", "--verify", "--calib", TINY.resolve("calib").toString(), "--calib-samples", "8",
+        "--model-dir", TINY.toString(), "--report", report.toString(), "--quiet");
+    assertEquals(0, r.code(), r.err());
+    var fidelity = new com.fasterxml.jackson.databind.ObjectMapper().readTree(report.toFile()).get("fidelity");
+    double cosine = fidelity.get("image_embeds").get("cosine").asDouble();
+    assertTrue(cosine < 0.9999 && cosine > 0.5, "pruned against the original, not itself: cosine " + cosine);
+    assertTrue(fidelity.get("image_embeds").get("maxAbsDiff").asDouble() > 0);
+  }
+
   @Test
   void verifyWithoutCalibrationDataIsAUsageError() {
     Cli r = prune(tmp.resolve("p.onnx"), "--verify");

@@ -90,6 +90,19 @@ public record PruneJob(
    */
   public PruneReport run(StrategyRegistry registry, Progress progress,
       Function<ModelFile, StatisticsEngine> engines) {
+    return run(registry, progress, engines, null);
+  }
+
+  /**
+   * Runs the job, verifying the written model before the report is written (once, with the
+   * fidelity in it).
+   *
+   * @param engines opens the calibration engine for the model when a strategy needs evidence
+   * @param verifier measures the written output's fidelity, or {@code null} for none
+   */
+  public PruneReport run(StrategyRegistry registry, Progress progress,
+      Function<ModelFile, StatisticsEngine> engines,
+      Function<Path, java.util.Map<String, dev.shears.core.evaluation.Fidelity.OutputFidelity>> verifier) {
     Path dir = output.toAbsolutePath().getParent();
     if (dir == null || !Files.isDirectory(dir)) {
       throw new ShearsException("-o " + output + ": the folder " + dir + " does not exist");
@@ -121,12 +134,16 @@ public record PruneJob(
           ModelWriter.write(model.proto(), model, result.pruned(), output, externalData);
         }
         Object mode = result.report().settings().get("mode");
-        PruneReport done = result.report().withOutput(output.toString())
+        PruneReport written = result.report().withOutput(output.toString())
             .withEnvironment(RunEnvironment.capture("data-free".equals(mode) ? "none (data-free: no forward passes)"
                 : deviceOf(result.report()), options.seed()));
-        done.settings().put("storage", storage.name().toLowerCase(java.util.Locale.ROOT));
-        done.timingsSeconds().put("write", (System.nanoTime() - writeStart) / 1e9);
-        done.timingsSeconds().put("total", (System.nanoTime() - start) / 1e9);
+        written.settings().put("storage", storage.name().toLowerCase(java.util.Locale.ROOT));
+        written.timingsSeconds().put("write", (System.nanoTime() - writeStart) / 1e9);
+        written.timingsSeconds().put("total", (System.nanoTime() - start) / 1e9);
+        PruneReport done = written;
+        if (verifier != null) {
+          done = done.withFidelity(verifier.apply(output));
+        }
         if (report != null) {
           ReportWriter.write(done, report);
         }

@@ -1,6 +1,6 @@
 package dev.shears.cli;
 
-import dev.shears.core.onnx.ModelWriter;
+import dev.shears.core.onnx.AtomicOutput;
 import dev.shears.core.progress.Terminal;
 import java.io.PrintStream;
 import sun.misc.Signal;
@@ -34,7 +34,7 @@ final class Interrupts {
     err.print((Terminal.stderrIsTerminal() ? System.lineSeparator() : "") + "shears: "
         + ("INT".equals(s.getName()) ? "interrupted" : "terminated") + System.lineSeparator());
     err.flush();
-    ModelWriter.discardLive();
+    AtomicOutput.discardLive();
     try {
       Signal.handle(s, SignalHandler.SIG_DFL);
       Signal.raise(s);

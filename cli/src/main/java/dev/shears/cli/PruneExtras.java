@@ -107,21 +107,10 @@ final class PruneExtras {
       if (!Files.isRegularFile(src, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
         continue;
       }
-      Path tmp = null;
       try {
-        tmp = Files.createTempFile(to, "." + name + ".", dev.shears.core.onnx.ModelWriter.TEMP_SUFFIX);
-        Files.copy(src, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.move(tmp, to.resolve(name), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        dev.shears.core.onnx.AtomicOutput.copy(src, to.resolve(name));
         copied.add(name);
       } catch (IOException e) {
-        if (tmp != null) {
-          try {
-            Files.deleteIfExists(tmp);
-          } catch (IOException ignored) {
-            // best effort
-          }
-        }
         throw new dev.shears.core.ShearsException(to.resolve(name) + ": cannot copy from " + src + " ("
             + e.getMessage() + ")", e);
       }

@@ -13,14 +13,9 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -39,8 +34,8 @@ public final class ModelWriter {
   static final int EXTERNAL_THRESHOLD = 1024;
   /** Protobuf cannot serialize messages past 2 GB; keep a margin for everything but tensors. */
   static final long PROTOBUF_LIMIT = Integer.MAX_VALUE - (64L << 20);
-  /** Suffix of temporary files, so that leftovers of a killed run can be recognised. */
-  public static final String TEMP_SUFFIX = ".shears-tmp";
+  /** Suffix of temporary files ({@link AtomicOutput#TEMP_SUFFIX}). */
+  public static final String TEMP_SUFFIX = AtomicOutput.TEMP_SUFFIX;
 
   private ModelWriter() {}
 
@@ -80,29 +75,29 @@ public final class ModelWriter {
       throw new ShearsException(out + ": the model needs about " + (size >> 20)
           + " MiB, past protobuf's 2 GB limit; write it with external data");
     }
-    removeLeftovers(dir, out);
-    List<Temp> temps = new ArrayList<>();
+    AtomicOutput.removeLeftovers(dir, out);
+    List<AtomicOutput.Temp> temps = new ArrayList<>();
     try {
       if (!external) {
         ModelProto replaced = replacements == null ? model : applyInline(model, source, replacements);
         ModelProto inline = anyExternal ? inlineAll(replaced, source) : replaced;
-        Temp tmp = temp(dir, out, temps);
+        AtomicOutput.Temp tmp = AtomicOutput.open(dir, out, temps);
         writeProto(inline, tmp);
-        moveIntoPlace(tmp.path(), out);
+        AtomicOutput.moveIntoPlace(tmp.path(), out);
         return;
       }
       String dataName = dataFileName(out, source);
-      Temp dataTmp = temp(dir, out, temps);
+      AtomicOutput.Temp dataTmp = AtomicOutput.open(dir, out, temps);
       ModelProto rewritten = writeExternal(model, source, replacements, dataTmp.channel(), dataName);
-      Temp tmp = temp(dir, out, temps);
+      AtomicOutput.Temp tmp = AtomicOutput.open(dir, out, temps);
       writeProto(rewritten, tmp);
-      moveIntoPlace(dataTmp.path(), dir.resolve(dataName));
-      moveIntoPlace(tmp.path(), out);
+      AtomicOutput.moveIntoPlace(dataTmp.path(), dir.resolve(dataName));
+      AtomicOutput.moveIntoPlace(tmp.path(), out);
       removeStaleData(out, source, dataName);
     } catch (IOException e) {
       throw new ShearsException(out + ": cannot write the model (" + describe(e) + "); nothing was changed", e);
     } finally {
-      for (Temp t : temps) {
+      for (AtomicOutput.Temp t : temps) {
         t.discard();
       }
     }
@@ -118,113 +113,6 @@ public final class ModelWriter {
     }
     return e.getMessage() == null ? e.getClass().getSimpleName()
         : e.getClass().getSimpleName() + ": " + e.getMessage().replace('\n', ' ');
-  }
-
-  /**
-   * A temporary file being written, open and locked by this process. The lock tells a later run
-   * that the file is in use (a run killed with SIGKILL loses its locks, and its leftovers become
-   * removable); every write goes through the one channel, since on POSIX systems closing any other
-   * descriptor of the file would drop the lock.
-   */
-  private record Temp(Path path, FileChannel channel) {
-    void discard() {
-      try {
-        channel.close();
-      } catch (IOException ignored) {
-        // closing a file we are about to delete
-      }
-      try {
-        Files.deleteIfExists(path);
-      } catch (IOException ignored) {
-        // best effort: a leftover temp file is recognisable by its suffix and removed next time
-      } finally {
-        LIVE.remove(path);
-      }
-    }
-  }
-
-  /** Temporary files this JVM is writing; locks do not tell threads of one process apart. */
-  private static final Set<Path> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-  /**
-   * Deletes the temporary files this JVM is writing, for a process about to end on a signal: the
-   * target files stay as they were (each is replaced only by an atomic move of a complete file).
-   */
-  public static void discardLive() {
-    for (Path t : List.copyOf(LIVE)) {
-      try {
-        Files.deleteIfExists(t);
-      } catch (IOException ignored) {
-        // best effort: the next write to the same output removes it
-      }
-    }
-  }
-
-  /**
-   * Removes temporary files that an earlier, killed run left for the same output: those named
-   * {@code .<out>.*.shears-tmp} that no process holds a lock on. Files of other outputs, and files
-   * a running process is still writing, are left alone.
-   */
-  static void removeLeftovers(Path dir, Path out) {
-    String prefix = "." + out.getFileName() + ".";
-    try (var files = Files.newDirectoryStream(dir, f -> {
-      String n = f.getFileName().toString();
-      return n.startsWith(prefix) && n.endsWith(TEMP_SUFFIX);
-    })) {
-      for (Path f : files) {
-        Path abs = f.toAbsolutePath().normalize();
-        if (LIVE.contains(abs) || !Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-          continue;
-        }
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-          java.nio.channels.FileLock lock = ch.tryLock();
-          if (lock != null) {
-            Files.deleteIfExists(f);
-          }
-        } catch (IOException | java.nio.channels.OverlappingFileLockException ignored) {
-          // in use, or not ours to remove: leave it
-        }
-      }
-    } catch (IOException ignored) {
-      // listing failed: leftovers stay, and are still recognisable by their suffix
-    }
-  }
-
-  private static Temp temp(Path dir, Path out, List<Temp> temps) throws IOException {
-    Path t = Files.createTempFile(dir, "." + out.getFileName() + ".", TEMP_SUFFIX).toAbsolutePath().normalize();
-    LIVE.add(t);
-    FileChannel ch = null;
-    try {
-      ch = FileChannel.open(t, StandardOpenOption.WRITE);
-      ch.lock();
-    } catch (IOException | RuntimeException e) {
-      if (ch != null) {
-        ch.close();
-      }
-      LIVE.remove(t);
-      Files.deleteIfExists(t);
-      throw e;
-    }
-    Temp temp = new Temp(t, ch);
-    temps.add(temp);
-    matchPermissions(t, out);
-    return temp;
-  }
-
-  /**
-   * createTempFile makes owner-only files; what replaces a file should get that file's
-   * permissions, and a new file the usual rw-r--r--.
-   */
-  public static void matchPermissions(Path temp, Path target) throws IOException {
-    Set<PosixFilePermission> perms = PosixFilePermissions.fromString("rw-r--r--");
-    try {
-      if (Files.exists(target)) {
-        perms = Files.getPosixFilePermissions(target);
-      }
-      Files.setPosixFilePermissions(temp, perms);
-    } catch (UnsupportedOperationException e) {
-      // not a POSIX file system: keep the defaults
-    }
   }
 
   private static boolean hasExternal(GraphProto g) {
@@ -250,7 +138,7 @@ public final class ModelWriter {
     return total + (1 << 20);
   }
 
-  private static void writeProto(ModelProto model, Temp file) throws IOException {
+  private static void writeProto(ModelProto model, AtomicOutput.Temp file) throws IOException {
     // Not closed: closing the stream would close the locked channel (Temp.discard does).
     OutputStream os = new BufferedOutputStream(Channels.newOutputStream(file.channel()), 1 << 16);
     CodedOutputStream cos = CodedOutputStream.newInstance(os, 1 << 16);
@@ -258,14 +146,6 @@ public final class ModelWriter {
     cos.flush();
     os.flush();
     file.channel().force(true);
-  }
-
-  private static void moveIntoPlace(Path tmp, Path target) throws IOException {
-    try {
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-    }
   }
 
   private static ModelProto applyInline(ModelProto model, ModelFile source, TensorStore replacements) {

@@ -3,10 +3,11 @@ package dev.shears.core.report;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.shears.core.ShearsException;
+import dev.shears.core.onnx.AtomicOutput;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Writes reports atomically like models: JSON, or for a {@link PruneReport} written to a file
@@ -38,15 +39,8 @@ public final class ReportWriter {
       throw new ShearsException("--report " + file + ": the folder " + dir + " does not exist");
     }
     try {
-      Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".shears-tmp");
-      try {
-        dev.shears.core.onnx.ModelWriter.matchPermissions(tmp, file);
-        Files.writeString(tmp, isHtml(file) && report instanceof PruneReport p
-            ? HtmlReport.render(p) : toJson(report) + "\n");
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      String text = isHtml(file) && report instanceof PruneReport p ? HtmlReport.render(p) : toJson(report) + "\n";
+      AtomicOutput.write(file, text.getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new ShearsException("--report " + file + ": cannot write (" + e.getMessage() + ")", e);
     }

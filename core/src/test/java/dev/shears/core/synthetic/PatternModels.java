@@ -1,5 +1,8 @@
 package dev.shears.core.synthetic;
 
+import static dev.shears.core.synthetic.SyntheticClipBuilder.attr;
+import static dev.shears.core.synthetic.SyntheticClipBuilder.ints;
+
 import com.google.protobuf.ByteString;
 import dev.shears.core.onnx.HalfFloats;
 import dev.shears.core.onnx.proto.Onnx.AttributeProto;
@@ -256,18 +259,6 @@ public final class PatternModels {
     }
     return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
         .setTensorType(TypeProto.Tensor.newBuilder().setElemType(type).setShape(shape))).build();
-  }
-
-  private static AttributeProto attr(String name, long v) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
-  }
-
-  private static AttributeProto ints(String name, long... v) {
-    AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
-    for (long x : v) {
-      a.addInts(x);
-    }
-    return a.build();
   }
 
   /** A little-endian float32 {@code .npy} file (version 1.0). */

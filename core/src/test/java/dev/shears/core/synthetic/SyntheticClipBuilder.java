@@ -306,11 +306,13 @@ public final class SyntheticClipBuilder {
     g.addNode(b);
   }
 
-  private static AttributeProto attr(String name, long v) {
+  /** An integer attribute (shared with {@link PatternModels}). */
+  static AttributeProto attr(String name, long v) {
     return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
   }
 
-  private static AttributeProto ints(String name, long... v) {
+  /** An integer-list attribute (shared with {@link PatternModels}). */
+  static AttributeProto ints(String name, long... v) {
     AttributeProto.Builder b = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
     for (long x : v) {
       b.addInts(x);

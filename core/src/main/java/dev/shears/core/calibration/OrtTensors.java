@@ -14,12 +14,8 @@ import java.nio.LongBuffer;
 final class OrtTensors {
   private OrtTensors() {}
 
-  static OnnxTensor of(OrtEnvironment env, HostTensor t) throws OrtException {
-    return of(env, t, java.util.Map.of());
-  }
-
   /**
-   * As {@link #of(OrtEnvironment, HostTensor)}, converting float data for a graph input the
+   * A calibration input as an ONNX Runtime tensor, converting float data for a graph input the
    * model declares as float16 or bfloat16 ({@code halfInputs}, by input name): calibration
    * data and images come as float whatever the model computes in.
    */

@@ -46,9 +46,8 @@ final class BlockStructure {
    *
    * @param block the block's label
    * @param tower the tower's label
-   * @param order the block's position among all blocks, in data-flow order of towers and blocks
    */
-  record Location(String block, String tower, int order) {}
+  record Location(String block, String tower) {}
 
   private final DataFlow flow;
   private final int[] linear;
@@ -287,11 +286,6 @@ final class BlockStructure {
       }
       named.put(e.getKey(), loc);
     }
-    // blocks are numbered in data-flow order of their first linear node
-    Map<String, Integer> order = new HashMap<>();
-    for (String key : members.keySet()) {
-      order.put(key, order.size());
-    }
     Map<Integer, Location> out = new HashMap<>();
     for (Map.Entry<String, List<Integer>> e : members.entrySet()) {
       String[] tb = e.getKey().split("/");
@@ -305,7 +299,7 @@ final class BlockStructure {
         block = tower + "/layers." + tb[1];
       }
       for (int l : e.getValue()) {
-        out.put(l, new Location(block, tower, order.get(e.getKey())));
+        out.put(l, new Location(block, tower));
       }
     }
     return out;

@@ -232,10 +232,6 @@ public final class DataFlow {
     }
   }
 
-  public GraphProto graph() {
-    return graph;
-  }
-
   public int size() {
     return n;
   }
@@ -312,8 +308,4 @@ public final class DataFlow {
     return readers.getOrDefault(value, List.of());
   }
 
-  /** Names of the values that are initializers. */
-  public Set<String> initializerNames() {
-    return new HashSet<>(initializers.keySet());
-  }
 }

@@ -5,7 +5,6 @@ import dev.shears.core.onnx.proto.Onnx.GraphProto;
 import dev.shears.core.onnx.proto.Onnx.NodeProto;
 import dev.shears.core.onnx.proto.Onnx.TensorProto;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,7 +72,6 @@ public record Inventory(List<PrunableTensor> prunable, List<SkippedTensor> skipp
     Map<Integer, BlockStructure.Location> located =
         BlockStructure.locate(flow, uses.stream().map(LinearOps.Use::node).toList());
     boolean structural = !located.isEmpty();
-    BitSet useNodes = LinearOps.nodesOf(uses);
 
     // uses per initializer, in graph order of their first use
     Map<String, List<LinearOps.Use>> byWeight = new LinkedHashMap<>();
@@ -101,7 +99,7 @@ public record Inventory(List<PrunableTensor> prunable, List<SkippedTensor> skipp
       TensorProto t = graph.getInitializer(init);
       long size = elements(t);
       String block = blockOf(first, located, structural);
-      String why = whyNotPrunable(flow, weight, t, us, useNodes);
+      String why = whyNotPrunable(flow, weight, t, us);
       if (why != null) {
         if (skippedNames.add(weight)) {
           skipped.add(new SkippedTensor(weight, first.nodeName(), why, block, size));
@@ -145,8 +143,7 @@ public record Inventory(List<PrunableTensor> prunable, List<SkippedTensor> skipp
   }
 
   /** Why a weight with these uses cannot be pruned, or null when it can. */
-  private static String whyNotPrunable(DataFlow flow, String weight, TensorProto t, List<LinearOps.Use> uses,
-      BitSet useNodes) {
+  private static String whyNotPrunable(DataFlow flow, String weight, TensorProto t, List<LinearOps.Use> uses) {
     for (LinearOps.Use u : uses) {
       if (u.skipReason() != null) {
         return u.skipReason();

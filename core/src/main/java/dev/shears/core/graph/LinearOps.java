@@ -3,7 +3,6 @@ package dev.shears.core.graph;
 import dev.shears.core.onnx.proto.Onnx.AttributeProto;
 import dev.shears.core.onnx.proto.Onnx.NodeProto;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -271,15 +270,5 @@ final class LinearOps {
       }
     }
     return 0;
-  }
-
-  /** The nodes of every use, for the readers check. */
-  static BitSet nodesOf(List<Use> uses) {
-    BitSet b = new BitSet();
-    for (Use u : uses) {
-      b.set(u.node());
-      u.chain().forEach(b::set);
-    }
-    return b;
   }
 }

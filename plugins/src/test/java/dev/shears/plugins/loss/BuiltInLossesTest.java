@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class BuiltInLossesTest {
 
   /** A run with the given outputs (name, shape, values) and an attention mask input. */
-  private static ModelRun run(Map<String, FloatTensor> outputs, FloatTensor mask) {
+  static ModelRun run(Map<String, FloatTensor> outputs, FloatTensor mask) {
     return new ModelRun() {
       @Override
       public Set<String> outputNames() {

@@ -36,6 +36,11 @@ final class CalibrationOptions {
       description = "auto, cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}: CUDA when it loads, else CPU).")
   String device;
 
+  @Option(names = "--count-padding",
+      description = "Statistics also count padded text positions (as Wanda's and SparseGPT's reference code do); "
+          + "by default only real tokens count.")
+  boolean countPadding;
+
   void validate() {
     if (calibSamples < 1) {
       throw new InvalidConfigurationException("--calib-samples must be at least 1, got " + calibSamples);
@@ -67,6 +72,6 @@ final class CalibrationOptions {
       case "captions" -> CalibrationSources.Format.CAPTIONS;
       default -> CalibrationSources.Format.AUTO;
     };
-    return new CalibrationConfig(calib, modelDir, f, calibSamples, batchSize, device);
+    return new CalibrationConfig(calib, modelDir, f, calibSamples, batchSize, device, countPadding);
   }
 }

@@ -25,9 +25,16 @@ import java.util.Set;
  * @param samples use the first N samples
  * @param batchSize samples per forward pass
  * @param device auto, cpu, cuda or cuda:N
+ * @param countPadding whether statistics also count padded text positions
  */
-public record CalibrationConfig(
-    Path data, Path modelDir, CalibrationSources.Format format, int samples, int batchSize, String device) {
+public record CalibrationConfig(Path data, Path modelDir, CalibrationSources.Format format, int samples,
+    int batchSize, String device, boolean countPadding) {
+
+  /** Statistics over real tokens only (the default). */
+  public CalibrationConfig(
+      Path data, Path modelDir, CalibrationSources.Format format, int samples, int batchSize, String device) {
+    this(data, modelDir, format, samples, batchSize, device, false);
+  }
 
   /** Opens the source and the engine for a model, reporting the device choice. */
   public OrtStatisticsEngine open(ModelFile model, Progress progress) {
@@ -37,7 +44,7 @@ public record CalibrationConfig(
     int n = source.sampleCount();
     progress.note("calibration: " + source.describe()
         + (samples > n ? " (--calib-samples " + samples + " asks for more: all " + n + " are used)" : ""));
-    return new OrtStatisticsEngine(model, source, batchSize, d, progress);
+    return new OrtStatisticsEngine(model, source, batchSize, d, progress, countPadding);
   }
 
   public CalibrationSource source(ModelFile model) {

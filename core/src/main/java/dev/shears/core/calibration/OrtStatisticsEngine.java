@@ -52,6 +52,9 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
   private final int opset;
   private final Map<String, Object> diagnostics = new LinkedHashMap<>();
   private final SessionFactory sessions;
+  private final boolean countPadding;
+  /** Decided on the first statistics pass; null until then. */
+  private PaddingMask paddingMask;
   /** Wall time of statistics runs: building their sessions, and the passes over the data. */
   private long sessionNanos;
   private long passNanos;
@@ -59,12 +62,24 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
 
   public OrtStatisticsEngine(ModelFile model, CalibrationSource source, int batchSize, Device device,
       Progress progress) {
-    this(model, source, batchSize, device, progress, SessionFactory.INLINE_LIMIT);
+    this(model, source, batchSize, device, progress, false);
+  }
+
+  /**
+   * As above.
+   *
+   * @param countPadding whether statistics also count padded text positions (the reference
+   *     implementations do); by default only real tokens count (see {@link PaddingMask})
+   */
+  public OrtStatisticsEngine(ModelFile model, CalibrationSource source, int batchSize, Device device,
+      Progress progress, boolean countPadding) {
+    this(model, source, batchSize, device, progress, SessionFactory.INLINE_LIMIT, countPadding);
   }
 
   /** As above, choosing up to how many weight bytes a session's graph carries them inline. */
   OrtStatisticsEngine(ModelFile model, CalibrationSource source, int batchSize, Device device,
-      Progress progress, long inlineLimit) {
+      Progress progress, long inlineLimit, boolean countPadding) {
+    this.countPadding = countPadding;
     this.model = model;
     this.source = source;
     this.batchSize = batchSize;
@@ -92,17 +107,48 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
   @Override
   public Map<String, LayerStatistics> oneShot(List<PrunableTensor> tensors, Set<Evidence> kinds) {
     GraphProto graph = model.proto().getGraph();
-    StatisticsProbes probes = new StatisticsProbes(opset);
+    StatisticsProbes probes = probes(tensors);
     for (PrunableTensor t : tensors) {
       probes.add(t, kinds, null);
     }
     Subgraph sub = new Subgraph(graph);
     BitSet nodes = sub.nodesFor(probes.activations(), graphInputs);
-    List<ValueInfoProto> inputs = graphInputInfos(graph, sub.inputsOf(nodes));
+    List<ValueInfoProto> inputs = graphInputInfos(graph, withMask(probes, sub.inputsOf(nodes)));
     GraphProto statsGraph = sub.build(nodes, inputs, probes.nodes(), probes.initializers(), probes.outputs());
     StatisticsAccumulator acc = new StatisticsAccumulator();
     runOver(statsGraph, null, probes, List.of(), null, null, acc, "Statistics");
     return acc.result(probes.probes());
+  }
+
+  /**
+   * Empty probes for {@code tensors}, masking padded text positions unless the user asked to
+   * count them. The mask is decided once, on the first call, for every prunable tensor's
+   * activations, so that sequential stages and one-shot passes agree.
+   */
+  private StatisticsProbes probes(List<PrunableTensor> tensors) {
+    if (countPadding) {
+      return new StatisticsProbes(opset);
+    }
+    if (paddingMask == null) {
+      Set<String> candidates = new LinkedHashSet<>();
+      for (PrunableTensor t : tensors) {
+        t.consumers().stream().filter(c -> !c.activationTransposed()).forEach(c -> candidates.add(c.activation()));
+      }
+      paddingMask = PaddingMask.detect(model.proto().getGraph(), graphInputs, candidates, source, sessions, env,
+          halfInputs);
+      diagnostics.put("paddingMasked", !paddingMask.isEmpty());
+    }
+    return new StatisticsProbes(opset, PaddingMask.INPUT, paddingMask::masks);
+  }
+
+  /** {@code needed}, plus the mask input when the probes read it. */
+  private static Set<String> withMask(StatisticsProbes probes, Set<String> needed) {
+    if (probes.readsMask() && !needed.contains(PaddingMask.INPUT)) {
+      Set<String> all = new LinkedHashSet<>(needed);
+      all.add(PaddingMask.INPUT);
+      return all;
+    }
+    return needed;
   }
 
   /** Runs a graph over the calibration set, feeding graph inputs (and cached values), accumulating probes. */
@@ -121,7 +167,11 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
       while ((batch = reader.next()) != null) {
         Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
         try {
-          for (Map.Entry<String, HostTensor> e : batch.inputs().entrySet()) {
+          // with padding masked, positions that are padding in every row of the batch add
+          // nothing to any statistic: cut them, and the pass is as long as the longest text
+          Map<String, HostTensor> inputs = paddingMask != null && !paddingMask.isEmpty()
+              ? PairedBatches.trimPadding(batch.inputs()) : batch.inputs();
+          for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
             if (wantedInputs.contains(e.getKey())) {
               feeds.put(e.getKey(), OrtTensors.of(env, e.getValue(), halfInputs));
             }
@@ -277,7 +327,7 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
       Set<String> entry = step == stages.size() - 1 ? Set.of()
           : new Subgraph(graph).downstream(laterWeights, graphInputs).frontier();
       step++;
-      StatisticsProbes probes = new StatisticsProbes(opset);
+      StatisticsProbes probes = probes(stages.stream().flatMap(List::stream).toList());
       for (PrunableTensor t : block) {
         probes.add(t, kinds, null);
       }
@@ -288,7 +338,7 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
       wanted.addAll(entry);
       Subgraph sub = new Subgraph(graph);
       BitSet nodes = sub.nodesFor(wanted, given);
-      Set<String> needed = sub.inputsOf(nodes);
+      Set<String> needed = new LinkedHashSet<>(withMask(probes, sub.inputsOf(nodes)));
       // a wanted value may itself be given (cached): then no node computes it
       for (String w : wanted) {
         if (given.contains(w)) {

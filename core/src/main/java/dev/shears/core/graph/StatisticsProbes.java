@@ -48,10 +48,31 @@ public final class StatisticsProbes {
   private final List<String> outputs = new ArrayList<>();
   private final Map<String, Probe> byActivation = new java.util.HashMap<>();
   private final int opset;
+  private final String maskInput;
+  private final java.util.function.Predicate<String> masked;
+  private String maskColumn;
+  private String maskTokens;
   private int counter;
 
   public StatisticsProbes(int opset) {
+    this(opset, null, a -> false);
+  }
+
+  /**
+   * Probes whose reductions count only real tokens on the activations {@code masked} accepts:
+   * each row of such an activation ({@code [batch, tokens, features]}) is weighted by its
+   * position's value in {@code maskInput} ({@code [batch, tokens]}, 1 for a token and 0 for
+   * padding), and its token count is the mask's sum.
+   */
+  public StatisticsProbes(int opset, String maskInput, java.util.function.Predicate<String> masked) {
     this.opset = opset;
+    this.maskInput = maskInput;
+    this.masked = masked;
+  }
+
+  /** Whether some probe reads the mask input (it must then be an input of the graph). */
+  public boolean readsMask() {
+    return maskColumn != null;
   }
 
   /**
@@ -100,8 +121,17 @@ public final class StatisticsProbes {
     String shape = reshapeTarget(t.columns());
     nodes.add(node("Reshape", List.of(x, shape), p + "x2d"));
     String x2d = p + "x2d";
-    nodes.add(node("Shape", List.of(x2d), p + "rows"));
-    outputs.add(p + "rows");
+    String rows = p + "rows";
+    if (!transposed && maskInput != null && masked.test(activation)) {
+      // zero the padded rows: they then add nothing to any sum, square, product or |x|
+      // (a row of zeros never raises a maximum of absolute values either)
+      nodes.add(node("Mul", List.of(x2d, maskColumn()), p + "x2dmasked"));
+      x2d = p + "x2dmasked";
+      rows = maskTokens;
+    } else {
+      nodes.add(node("Shape", List.of(x2d), rows));
+      outputs.add(rows);
+    }
     String ss = null;
     if (kinds.contains(Evidence.ACTIVATION_NORMS)) {
       ss = p + "ss";
@@ -138,7 +168,26 @@ public final class StatisticsProbes {
         outputs.add(absMax);
       }
     }
-    return new Probe(t.name(), activation, ss, gram, p + "rows", absSums, absMax);
+    return new Probe(t.name(), activation, ss, gram, rows, absSums, absMax);
+  }
+
+  /** The mask as a float column, one entry per row of a masked activation's 2-D view. */
+  private String maskColumn() {
+    if (maskColumn == null) {
+      String p = PREFIX + "mask/";
+      nodes.add(node("Cast", List.of(maskInput), p + "float", attrInt("to", DataType.FLOAT.code())));
+      String column = PREFIX + "shape/column";
+      initializers.computeIfAbsent(column, n -> TensorProto.newBuilder().setName(n)
+          .setDataType(DataType.INT64.code()).addDims(2).addInt64Data(-1).addInt64Data(1).build());
+      nodes.add(node("Reshape", List.of(p + "float", column), p + "column"));
+      // no axes: every axis is reduced, at any opset; keepdims gives a 1-element [1, 1] tensor
+      nodes.add(node("ReduceSum", List.of(p + "column"), p + "sum", attrInt("keepdims", 1)));
+      nodes.add(node("Cast", List.of(p + "sum"), p + "tokens", attrInt("to", DataType.INT64.code())));
+      outputs.add(p + "tokens");
+      maskColumn = p + "column";
+      maskTokens = p + "tokens";
+    }
+    return maskColumn;
   }
 
   /** A reduction over axis 0 (the tokens); its axes became an input at {@code axesInputOpset}. */

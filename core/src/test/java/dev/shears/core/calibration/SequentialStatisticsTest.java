@@ -64,7 +64,7 @@ class SequentialStatisticsTest {
     try (ModelFile model = ModelFile.read(BundledModels.tinyClip().resolve("model.onnx"));
         OrtStatisticsEngine inline = WandaReferenceTest.calib(24).open(model, Progress.NONE);
         OrtStatisticsEngine mapped = new OrtStatisticsEngine(model, WandaReferenceTest.calib(24).source(model), 16,
-            Device.CPU, Progress.NONE, 0)) {
+            Device.CPU, Progress.NONE, 0L, true)) {
       Inventory inv = Inventory.of(model.proto().getGraph(), SelectionRules.DEFAULT);
       Set<Evidence> kinds = Set.of(Evidence.ACTIVATION_NORMS);
       Map<String, LayerStatistics> a = inline.oneShot(inv.prunable(), kinds);

@@ -72,7 +72,7 @@ class ExactBudgetTest {
 
   @Test
   void miniLmWithTheDefaultAllocatorMeetsTheTarget() throws Exception {
-    CalibrationConfig calib = new CalibrationConfig(OpaqueNodeNamesTest.miniLmCalib(tmp),
+    CalibrationConfig calib = new CalibrationConfig(TestModels.miniLmCalib(tmp),
         TestModels.miniLm().getParent(), CalibrationSources.Format.CAPTIONS, 16, 8, "cpu");
     PruneReport r = prune(TestModels.miniLm(), "ecoflap", 0.5, calib);
     assertExact(r, 0.5);

@@ -65,21 +65,12 @@ class OpaqueNodeNamesTest {
     CalibrationConfig calib = model.equals("tinyclip")
         ? new CalibrationConfig(BundledModels.tinyClip().resolve("calib"), null, CalibrationSources.Format.NPY,
             32, 16, "cpu")
-        : new CalibrationConfig(miniLmCalib(tmp), original.getParent(), CalibrationSources.Format.CAPTIONS, 24, 8,
+        : new CalibrationConfig(TestModels.miniLmCalib(tmp), original.getParent(), CalibrationSources.Format.CAPTIONS, 24, 8,
             "cpu");
     byte[] expected = prune(original, options, calib, null);
     byte[] actual = prune(renamed, options, calib, names);
     assertEquals(expected.length, actual.length);
     assertArrayEquals(expected, actual, "pruned model with opaque node names differs");
-  }
-
-  /** The MiniLM calibration sentences, copied out of the testdata jar into {@code dir}. */
-  static Path miniLmCalib(Path dir) throws Exception {
-    Path calib = Files.createDirectories(dir.resolve("minilm-calib"));
-    try (var in = BundledModels.class.getResourceAsStream("/dev/shears/testdata/minilm-calib/captions.jsonl")) {
-      Files.copy(in, calib.resolve("captions.jsonl"));
-    }
-    return calib;
   }
 
   /** The pruned model's bytes, with the original node names put back when given. */

@@ -39,7 +39,7 @@ class OptimizedGraphSequentialTest {
       OrtEnvironment.getEnvironment().createSession(original.toString(), o).close();
     }
     Files.copy(original.getParent().resolve("tokenizer.json"), tmp.resolve("tokenizer.json"));
-    CalibrationConfig calib = new CalibrationConfig(OpaqueNodeNamesTest.miniLmCalib(tmp), original.getParent(),
+    CalibrationConfig calib = new CalibrationConfig(TestModels.miniLmCalib(tmp), original.getParent(),
         CalibrationSources.Format.CAPTIONS, 16, 8, "cpu");
     Map<String, float[]> a = prune(original, calib);
     Map<String, float[]> b = prune(optimized, calib);

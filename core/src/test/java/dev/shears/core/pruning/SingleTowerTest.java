@@ -98,7 +98,7 @@ class SingleTowerTest {
       assertEquals(36, inv.prunable().size());
       assertTrue(inv.skipped().stream().anyMatch(s -> s.name().equals("pooler.dense.weight")), inv.skipped().toString());
     }
-    CalibrationConfig calib = new CalibrationConfig(OpaqueNodeNamesTest.miniLmCalib(tmp), null,
+    CalibrationConfig calib = new CalibrationConfig(TestModels.miniLmCalib(tmp), null,
         CalibrationSources.Format.CAPTIONS, 16, 8, "cpu");
     PruneReport r = prune(model, dir.resolve("pruned.onnx"), calib, "allocator.samples", "8");
     assertEquals("embedding", r.settings().get("loss"));

@@ -20,8 +20,9 @@ final class CalibrationOptions {
       description = "auto, npy or captions (default: ${DEFAULT-VALUE}; auto prefers .npy when both are present).")
   String calibFormat;
 
-  @Option(names = "--calib-samples", paramLabel = "N", defaultValue = "128",
-      description = "Use the first N samples, in file order (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--calib-samples", paramLabel = "N",
+      defaultValue = "" + dev.shears.core.calibration.CalibrationConfig.DEFAULT_SAMPLES,
+      description = "Use the first N samples, in file order (default: ${DEFAULT-VALUE}, or all when there are fewer).")
   int calibSamples;
 
   @Option(names = "--batch-size", paramLabel = "B", defaultValue = "16",

@@ -34,12 +34,14 @@ final class DemoCommand implements Callable<Integer> {
     Path outDir = Files.createTempDirectory("shears-demo-");
     Path output = outDir.resolve("tinyclip-shapes-pruned.onnx");
     Path report = outDir.resolve("report.html");
-    PruneOptions options = new PruneOptions(0.5, SparsityPattern.unstructured(), "wanda", "ecoflap",
-        null, Map.of(), Mode.SEQUENTIAL, 0);
+    // the defaults of shears prune, so that the demo shows what a user gets
+    PruneOptions options = new PruneOptions(0.5, SparsityPattern.unstructured(), PruneOptions.DEFAULT_SCORER,
+        PruneOptions.DEFAULT_ALLOCATOR, null, Map.of(), Mode.forLabel(PruneOptions.DEFAULT_MODE), 0);
     CalibrationConfig calibration = new CalibrationConfig(modelDir.resolve("calib"), null,
-        CalibrationSources.Format.NPY, 128, 16, "auto");
+        CalibrationSources.Format.NPY, CalibrationConfig.DEFAULT_SAMPLES, 16, "auto");
     PrintWriter out = spec.commandLine().getOut();
-    out.println("demo: pruning " + model + " at 50% (ecoflap + wanda, sequential, 128 calibration samples)");
+    out.println("demo: pruning " + model + " at 50% (" + options.allocator() + " + " + options.scorer() + ", "
+        + PruneOptions.DEFAULT_MODE + ", the defaults of shears prune)");
     out.flush();
     PruneReport done = new PruneJob(model, output, report, SelectionRules.DEFAULT, options, ExternalDataPolicy.AUTO)
         .run(common.registry(), common.progress(), m -> calibration.open(m, common.progress()));

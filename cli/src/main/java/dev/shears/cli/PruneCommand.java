@@ -48,11 +48,11 @@ final class PruneCommand implements Callable<Integer> {
       description = "Fraction of prunable weights to remove, in (0, 1). Implied by an N:M --pattern.")
   Double sparsity;
 
-  @Option(names = "--scorer", paramLabel = "NAME", defaultValue = "wanda",
+  @Option(names = "--scorer", paramLabel = "NAME", defaultValue = PruneOptions.DEFAULT_SCORER,
       description = "Fine-stage strategy (default: ${DEFAULT-VALUE}; see shears plugins).")
   String scorer;
 
-  @Option(names = "--allocator", paramLabel = "NAME", defaultValue = "ecoflap",
+  @Option(names = "--allocator", paramLabel = "NAME", defaultValue = PruneOptions.DEFAULT_ALLOCATOR,
       description = "Coarse-stage strategy (default: ${DEFAULT-VALUE}; see shears plugins).")
   String allocator;
 
@@ -64,7 +64,7 @@ final class PruneCommand implements Callable<Integer> {
       description = "unstructured or N:M along the input dimension, like 2:4 (default: ${DEFAULT-VALUE}).")
   String pattern;
 
-  @Option(names = "--mode", paramLabel = "MODE", defaultValue = "sequential",
+  @Option(names = "--mode", paramLabel = "MODE", defaultValue = PruneOptions.DEFAULT_MODE,
       description = "sequential (statistics after earlier blocks are pruned) or one-shot (default: ${DEFAULT-VALUE}).")
   String mode;
 
@@ -183,11 +183,10 @@ final class PruneCommand implements Callable<Integer> {
       throw new InvalidConfigurationException("--sparsity must be in (0, 1), got " + s
           + (s == 0 ? " (0 would prune nothing and write a copy)" : ""));
     }
-    Mode m = switch (mode.toLowerCase(Locale.ROOT)) {
-      case "sequential" -> Mode.SEQUENTIAL;
-      case "one-shot", "oneshot" -> Mode.ONE_SHOT;
-      default -> throw new InvalidConfigurationException("--mode must be sequential or one-shot, got '" + mode + "'");
-    };
+    Mode m = Mode.forLabel(mode);
+    if (m == null) {
+      throw new InvalidConfigurationException("--mode must be sequential or one-shot, got '" + mode + "'");
+    }
     return new PruneOptions(s, p, scorer, allocator, loss, params, m, seed);
   }
 }

@@ -16,4 +16,13 @@ public enum Mode {
   public String label() {
     return label;
   }
+
+  /** The mode a label names ({@code oneshot} is accepted too), or null. */
+  public static Mode forLabel(String label) {
+    return switch (label.toLowerCase(java.util.Locale.ROOT)) {
+      case "sequential" -> SEQUENTIAL;
+      case "one-shot", "oneshot" -> ONE_SHOT;
+      default -> null;
+    };
+  }
 }

@@ -26,6 +26,13 @@ public record PruneOptions(
     Mode mode,
     long seed) {
 
+  /** The fine stage's default strategy (README, "Choosing the defaults"). */
+  public static final String DEFAULT_SCORER = "wanda";
+  /** The coarse stage's default strategy. */
+  public static final String DEFAULT_ALLOCATOR = "ecoflap";
+  /** The default mode, as {@code --mode} spells it. */
+  public static final String DEFAULT_MODE = "sequential";
+
   public PruneOptions {
     params = Map.copyOf(params);
   }

@@ -19,8 +19,9 @@ final class Summary {
       return;
     }
     List<Map<String, Object>> rows = (List<Map<String, Object>>) s.get("candidates");
-    out.printf(Locale.ROOT, "strategy auto: %d candidates pruned with the first %d of %d calibration samples, "
-        + "scored by the %s loss on the last %d (dense model: %.6f)%n", rows.size(), s.get("fitSamples"),
+    out.printf(Locale.ROOT, "strategy auto: %s pruned with the first %d of %d calibration samples, "
+        + "scored by the %s loss on the last %d (dense model: %.6f)%n",
+        InspectCommand.plural(rows.size(), "candidate"), s.get("fitSamples"),
         s.get("calibrationSamples"), s.get("loss"), s.get("heldOutSamples"), (Double) s.get("denseLoss"));
     out.printf(Locale.ROOT, "  %-2s %-10s %-10s %-10s %14s %14s %9s%n", "#", "allocator", "scorer", "mode",
         "held-out loss", "increase", "seconds");

@@ -173,6 +173,17 @@ class AutoStrategyTest {
     }
   }
 
+  /** An explicit --scorer fixes that dimension: the allocators alone are searched. */
+  @Test
+  void explicitScorerIsKept() {
+    CliRun r = CliRun.of("prune", TINY.resolve("model.onnx").toString(), "-o", tmp.resolve("s.onnx").toString(),
+        "--calib", TINY.resolve("calib").toString(), "--calib-samples", "32", "--sparsity", "0.5", "--device", "cpu",
+        "--scorer", "sparsegpt", "--strategy", "auto", "--quiet");
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.out().contains("strategy auto: 2 candidates pruned with the first 16 of 32"), r.out());
+    assertEquals(2, r.out().lines().filter(l -> l.matches("\\s+\\d .* sparsegpt\\s+one-shot .*")).count(), r.out());
+  }
+
   @Test
   void unknownStrategyIsAUsageError() {
     CliRun foo = CliRun.of("prune", TINY.resolve("model.onnx").toString(), "-o", tmp.resolve("x.onnx").toString(),

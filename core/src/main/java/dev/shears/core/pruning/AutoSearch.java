@@ -248,7 +248,6 @@ public final class AutoSearch implements PruneJob.Pruner {
     search.put("oneByOneSeconds", round(oneByOne));
     progress.note("strategy auto: winner " + w + " (held-out " + lossName + " loss "
         + String.format(Locale.ROOT, "%.6g", bestLoss) + ")");
-    best.report().timingsSeconds().put("strategy search", round(total));
     return new PruningPipeline.Result(best.pruned(), best.report().withSearch(search));
   }
 

@@ -4,6 +4,7 @@ import dev.shears.api.InvalidConfigurationException;
 import dev.shears.api.SparsityPattern;
 import dev.shears.api.StrategyRegistry;
 import dev.shears.core.onnx.ExternalDataPolicy;
+import dev.shears.core.pruning.AutoSearch;
 import dev.shears.core.pruning.Mode;
 import dev.shears.core.pruning.PruneJob;
 import dev.shears.core.pruning.PruneOptions;
@@ -13,6 +14,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -67,6 +69,14 @@ final class PruneCommand implements Callable<Integer> {
   @Option(names = "--mode", paramLabel = "MODE", defaultValue = PruneOptions.DEFAULT_MODE,
       description = "sequential (statistics after earlier blocks are pruned) or one-shot (default: ${DEFAULT-VALUE}).")
   String mode;
+
+  @Option(names = "--strategy", paramLabel = "auto",
+      description = "auto: try a bounded list of configurations and keep the best: allocators uniform and ecoflap "
+          + "(unstructured sparsity only) x scorers wanda and sparsegpt, one-shot (4 candidates; with an N:M --pattern "
+          + "the 2 scorers). Each is pruned with the calibration samples less the last quarter (at least one loss "
+          + "batch) and scored by the calibration loss on those held-out samples; lowest loss wins, ties go to the "
+          + "earlier. --allocator, --scorer or --mode given explicitly fix that dimension. Needs --calib.")
+  String strategy;
 
   @Option(names = "--seed", paramLabel = "N", defaultValue = "0",
       description = "Seed of every random choice (default: ${DEFAULT-VALUE}).")
@@ -126,16 +136,25 @@ final class PruneCommand implements Callable<Integer> {
       default -> throw new InvalidConfigurationException("--external-data must be auto, always or never, got '" + externalData + "'");
     };
     var storageKind = PruneExtras.storage(storage, verify, calibration);
+    if (strategy != null && !strategy.equals("auto")) {
+      throw new InvalidConfigurationException("--strategy must be auto (the only search so far), got '" + strategy + "'");
+    }
+    if (strategy != null && calibration.calib == null) {
+      throw new InvalidConfigurationException("--strategy auto scores its candidates by the calibration loss on "
+          + "held-out samples: give --calib PATH");
+    }
     StrategyRegistry registry = common.registry();
     // a missing --calib is reported when the model is read and its inventory known, before any pass
     String needer = PruneExtras.checkStrategies(registry, options);
     Progress progress = common.progress();
+    AutoSearch search = strategy == null ? null : search(registry, progress, options);
     PruneJob job = new PruneJob(model, output, report, selection.rules(), options, policy, storageKind);
     var verifier = PruneExtras.verifier(verify, model, calibration);
     boolean created = folder && PruneExtras.createFolder(output.getParent());
     PruneReport done;
     try {
-      done = job.run(registry, progress, calibration.engines(progress, needer), verifier);
+      done = search == null ? job.run(registry, progress, calibration.engines(progress, needer), verifier)
+          : job.run(progress, calibration.engines(progress, "--strategy auto needs"), verifier, search);
     } catch (RuntimeException | Error e) {
       if (created) {
         PruneExtras.removeIfEmpty(output.getParent());
@@ -144,6 +163,7 @@ final class PruneCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     common.releaseNotes();
+    Summary.printSearch(done, out);
     Summary.print(done, out);
     if (folder) {
       Path from = calibration.modelDir != null ? calibration.modelDir : model.toAbsolutePath().getParent();
@@ -154,6 +174,25 @@ final class PruneCommand implements Callable<Integer> {
     PruneExtras.printVerification(model, done, out);
     out.flush();
     return ShearsCommand.OK;
+  }
+
+  /**
+   * {@code --strategy auto}'s candidates: the dimensions the user fixed with an explicit
+   * {@code --allocator}, {@code --scorer} or {@code --mode}, the rest searched; every candidate's
+   * strategies are checked before any work.
+   */
+  private AutoSearch search(StrategyRegistry registry, Progress progress, PruneOptions options) {
+    CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+    List<String> allocators = parsed.hasMatchedOption("--allocator") ? List.of(allocator) : AutoSearch.ALLOCATORS;
+    List<String> scorers = parsed.hasMatchedOption("--scorer") ? List.of(scorer) : AutoSearch.SCORERS;
+    Mode m = parsed.hasMatchedOption("--mode") ? options.mode() : AutoSearch.MODE;
+    AutoSearch search = new AutoSearch(registry, progress, options, allocators, scorers, m);
+    for (AutoSearch.Candidate c : search.candidates()) {
+      PruneExtras.checkStrategies(registry, new PruneOptions(options.sparsity(), options.pattern(), c.scorer(),
+          c.allocator() != null ? c.allocator() : options.allocator(), options.loss(), options.params(), m,
+          options.seed()));
+    }
+    return search;
   }
 
   private static boolean sameFile(Path a, Path b) {

@@ -283,6 +283,21 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
     sessions.close();
   }
 
+  @Override
+  public int sampleCount() {
+    return source.sampleCount();
+  }
+
+  @Override
+  public HeldOutSplit holdOut(int heldOut, CalibrationLoss loss, long seed) {
+    int fit = source.sampleCount() - heldOut;
+    OrtStatisticsEngine first = new OrtStatisticsEngine(model, SampleRange.of(source, 0, fit), batchSize, device,
+        progress, sessions.inlineLimit());
+    HeldOutEvaluator last = new HeldOutEvaluator(model, new SessionFactory(env, model, device, sessions.inlineLimit()),
+        env, SampleRange.of(source, fit, heldOut), loss, seed);
+    return new HeldOutSplit(first, last);
+  }
+
   /**
    * Stage by stage: the sub-graph for stage {@code s} starts from the values cached by stage
    * {@code s - 1}, runs the earlier stages' pruned weights and stage {@code s}'s dense ones,

@@ -88,6 +88,11 @@ final class SessionFactory {
     return largest > 0 && largest <= SMALL_OPERATORS ? 1 : cores;
   }
 
+  /** Up to how many weight bytes a session's graph carries them inline. */
+  long inlineLimit() {
+    return inlineLimit;
+  }
+
   /** A session and everything that must outlive it. */
   static final class Handle implements AutoCloseable {
     final OrtSession session;

@@ -45,6 +45,31 @@ public interface StatisticsEngine extends AutoCloseable {
     return Map.of();
   }
 
+  /** The number of calibration samples the engine reads. */
+  default int sampleCount() {
+    throw new UnsupportedOperationException("this statistics engine cannot be split for a held-out search");
+  }
+
+  /**
+   * Splits the calibration set for a strategy search: an engine over the first samples, all but
+   * the last {@code heldOut}, to prune with, and {@code loss} on the last {@code heldOut}
+   * samples to score the results with. Both are closed by the caller; this engine is not used
+   * afterwards.
+   *
+   * @param seed the seed of the mismatched pairs a pair loss builds
+   */
+  default HeldOutSplit holdOut(int heldOut, dev.shears.api.CalibrationLoss loss, long seed) {
+    throw new UnsupportedOperationException("this statistics engine cannot be split for a held-out search");
+  }
+
+  /**
+   * An engine over the samples to prune with, and the loss on the held-out ones.
+   *
+   * @param fit the engine over the first samples
+   * @param heldOut the loss on the last samples
+   */
+  record HeldOutSplit(StatisticsEngine fit, HeldOutLoss heldOut) {}
+
   @Override
   void close();
 

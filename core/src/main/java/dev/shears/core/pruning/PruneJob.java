@@ -103,6 +103,23 @@ public record PruneJob(
   public PruneReport run(StrategyRegistry registry, Progress progress,
       Function<ModelFile, StatisticsEngine> engines,
       Function<Path, java.util.Map<String, dev.shears.core.evaluation.Fidelity.OutputFidelity>> verifier) {
+    return run(progress, engines, verifier,
+        (model, inventory, engine) -> new PruningPipeline(registry, progress).run(model, inventory, options, engine));
+  }
+
+  /** What turns the model read into pruned tensors and a report: one pipeline run, or a search over several. */
+  @FunctionalInterface
+  public interface Pruner {
+    PruningPipeline.Result prune(ModelFile model, Inventory inventory, java.util.function.Supplier<StatisticsEngine> engines);
+  }
+
+  /**
+   * Runs the job with {@code pruner} in place of the pipeline (the read, the checks, the atomic
+   * write, the verification and the report are the same).
+   */
+  public PruneReport run(Progress progress, Function<ModelFile, StatisticsEngine> engines,
+      Function<Path, java.util.Map<String, dev.shears.core.evaluation.Fidelity.OutputFidelity>> verifier,
+      Pruner pruner) {
     Path dir = output.toAbsolutePath().getParent();
     if (dir == null || !Files.isDirectory(dir)) {
       throw new ShearsException("-o " + output + ": the folder " + dir + " does not exist");
@@ -121,8 +138,7 @@ public record PruneJob(
         throw new ShearsException(sparse);
       }
       noteTrailingColumns(inventory, progress);
-      try (PruningPipeline.Result result = new PruningPipeline(registry, progress)
-          .run(model, inventory, options, () -> engines.apply(model))) {
+      try (PruningPipeline.Result result = pruner.prune(model, inventory, () -> engines.apply(model))) {
         long writeStart = System.nanoTime();
         if (storage == TensorStorage.SPARSE) {
           ModelProto written = SparseStorage.toSparse(result.toModel(model), model,

@@ -48,7 +48,8 @@ import java.util.function.Supplier;
 public final class PruningPipeline {
   private final StrategyRegistry registry;
   private final Progress progress;
-  private String chosenLoss;
+  /** The loss picked from the model's outputs when none was named (read by the strategy search). */
+  String chosenLoss;
 
   public PruningPipeline(StrategyRegistry registry, Progress progress) {
     this.registry = registry;
@@ -218,8 +219,8 @@ public final class PruningPipeline {
     }
   }
 
-  /** The loss the user named, or the first that fits the model's outputs. */
-  private CalibrationLoss loss(ModelFile model, String name, Map<String, String> params) {
+  /** The loss the user named, or the first that fits the model's outputs (also the strategy search's). */
+  CalibrationLoss loss(ModelFile model, String name, Map<String, String> params) {
     Set<String> outputs = new java.util.LinkedHashSet<>();
     model.proto().getGraph().getOutputList().forEach(v -> outputs.add(v.getName()));
     if (name != null) {

@@ -41,6 +41,31 @@ public final class HtmlReport {
 
   private HtmlReport() {}
 
+  /** {@code --strategy auto}'s candidates, when the report has a search. */
+  @SuppressWarnings("unchecked")
+  private static void search(StringBuilder h, Map<String, Object> s) {
+    if (s == null) {
+      return;
+    }
+    h.append("<section><h2>Strategy search</h2>\n<p class=\"note\">").append(esc(String.format(Locale.ROOT,
+        "Each candidate pruned with the first %s of %s calibration samples and scored by the %s loss on the last %s "
+            + "(dense model: %.6f). Search: %.3f s, %.2f times the winner's own prune (estimated).",
+        s.get("fitSamples"), s.get("calibrationSamples"), s.get("loss"), s.get("heldOutSamples"),
+        (Double) s.get("denseLoss"), (Double) s.get("seconds"), (Double) s.get("costInWinnerPrunes"))))
+        .append("</p>\n<table><thead><tr><th>allocator</th><th>scorer</th><th>mode</th>"
+            + "<th class=\"n\">held-out loss</th><th class=\"n\">increase</th><th class=\"n\">seconds</th>"
+            + "<th>winner</th></tr></thead><tbody>\n");
+    for (Map<String, Object> row : (List<Map<String, Object>>) s.get("candidates")) {
+      Object allocator = row.get("allocator");
+      h.append("<tr><td>").append(esc(allocator == null ? "- (N:M)" : allocator.toString())).append("</td><td>")
+          .append(esc(String.valueOf(row.get("scorer")))).append("</td><td>").append(esc(String.valueOf(row.get("mode"))))
+          .append("</td>").append(num("%.6f", (Double) row.get("heldOutLoss")))
+          .append(num("%.6f", (Double) row.get("lossIncrease"))).append(num("%.3f", (Double) row.get("seconds")))
+          .append("<td>").append(Boolean.TRUE.equals(row.get("winner")) ? "&#10003;" : "").append("</td></tr>\n");
+    }
+    h.append("</tbody></table></section>\n");
+  }
+
   /** Renders the report. */
   public static String render(PruneReport r) {
     StringBuilder h = new StringBuilder(32_768);
@@ -86,6 +111,8 @@ public final class HtmlReport {
       h.append("</tbody></table>\n");
     }
     h.append("</section>\n");
+
+    search(h, r.search());
 
     // Chart and block table.
     h.append("<section><h2>Sparsity per block</h2>\n").append(chart(r)).append("\n");

@@ -20,6 +20,9 @@ import java.util.Map;
  *     seed ({@link RunEnvironment}); {@code null} until {@link #withEnvironment} is called
  * @param fidelity the output model against the input on a calibration batch (from {@code
  *     --verify}), per output; {@code null} when not measured
+ * @param search the strategy search that chose the settings ({@code --strategy auto}): the
+ *     candidates with their held-out losses and times, the winner, the cost; {@code null} (and
+ *     left out of the JSON) for a plain prune
  */
 public record PruneReport(
     String tool,
@@ -32,7 +35,9 @@ public record PruneReport(
     List<Map<String, String>> skipped,
     Map<String, Double> timingsSeconds,
     Map<String, Object> environment,
-    Map<String, Fidelity.OutputFidelity> fidelity) {
+    Map<String, Fidelity.OutputFidelity> fidelity,
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    Map<String, Object> search) {
 
   /** Keys of a skipped entry, in the order the report lists them. */
   private static final List<String> SKIPPED_KEYS = List.of("name", "node", "reason");
@@ -63,7 +68,7 @@ public record PruneReport(
   public PruneReport(String tool, String input, String output, Map<String, Object> settings,
       Totals totals, List<BlockReport> blocks, List<TensorReport> tensors,
       List<Map<String, String>> skipped, Map<String, Double> timingsSeconds) {
-    this(tool, input, output, settings, totals, blocks, tensors, skipped, timingsSeconds, null, null);
+    this(tool, input, output, settings, totals, blocks, tensors, skipped, timingsSeconds, null, null, null);
   }
 
   /**
@@ -93,16 +98,21 @@ public record PruneReport(
 
   public PruneReport withOutput(String path) {
     return new PruneReport(tool, input, path, settings, totals, blocks, tensors, skipped, timingsSeconds,
-        environment, fidelity);
+        environment, fidelity, search);
   }
 
   public PruneReport withEnvironment(Map<String, Object> env) {
     return new PruneReport(tool, input, output, settings, totals, blocks, tensors, skipped, timingsSeconds,
-        env, fidelity);
+        env, fidelity, search);
   }
 
   public PruneReport withFidelity(Map<String, Fidelity.OutputFidelity> measured) {
     return new PruneReport(tool, input, output, settings, totals, blocks, tensors, skipped, timingsSeconds,
-        environment, measured);
+        environment, measured, search);
+  }
+
+  public PruneReport withSearch(Map<String, Object> measured) {
+    return new PruneReport(tool, input, output, settings, totals, blocks, tensors, skipped, timingsSeconds,
+        environment, fidelity, measured);
   }
 }

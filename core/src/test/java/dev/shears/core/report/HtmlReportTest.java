@@ -63,6 +63,38 @@ class HtmlReportTest {
     assertEquals(4, Pattern.compile("<rect class=\"bar\"").matcher(html).results().count(), "one bar per block");
   }
 
+  @Test
+  void strategySearchIsATableAndAJsonKey() {
+    assertFalse(ReportWriter.toJson(sample()).contains("\"search\""), "no search key for a plain prune");
+    assertFalse(HtmlReport.render(sample()).contains("Strategy search"));
+    Map<String, Object> search = new LinkedHashMap<>();
+    search.put("loss", "contrastive");
+    search.put("calibrationSamples", 128);
+    search.put("fitSamples", 96);
+    search.put("heldOutSamples", 32);
+    search.put("denseLoss", 0.01);
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (String allocator : new String[] {"uniform", "ecoflap"}) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("allocator", allocator);
+      row.put("scorer", "sparsegpt<b>");
+      row.put("mode", "one-shot");
+      row.put("heldOutLoss", allocator.equals("uniform") ? 0.25 : 0.125);
+      row.put("lossIncrease", allocator.equals("uniform") ? 0.24 : 0.115);
+      row.put("seconds", 1.5);
+      row.put("winner", allocator.equals("ecoflap"));
+      rows.add(row);
+    }
+    search.put("candidates", rows);
+    search.put("seconds", 4.0);
+    search.put("costInWinnerPrunes", 2.0);
+    PruneReport r = sample().withSearch(search);
+    String html = HtmlReport.render(r);
+    assertTrue(html.contains("Strategy search") && html.contains("0.125000") && html.contains("sparsegpt&lt;b&gt;"),
+        html);
+    assertTrue(ReportWriter.toJson(r).contains("\"search\""));
+  }
+
   static PruneReport withTimingsAndEngine() {
     PruneReport r = sample();
     Map<String, Double> t = r.timingsSeconds();

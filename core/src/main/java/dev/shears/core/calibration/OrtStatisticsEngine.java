@@ -292,7 +292,7 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
   public HeldOutSplit holdOut(int heldOut, CalibrationLoss loss, long seed) {
     int fit = source.sampleCount() - heldOut;
     OrtStatisticsEngine first = new OrtStatisticsEngine(model, SampleRange.of(source, 0, fit), batchSize, device,
-        progress, sessions.inlineLimit());
+        progress, sessions.inlineLimit(), countPadding);
     HeldOutEvaluator last = new HeldOutEvaluator(model, new SessionFactory(env, model, device, sessions.inlineLimit()),
         env, SampleRange.of(source, fit, heldOut), loss, seed);
     return new HeldOutSplit(first, last);

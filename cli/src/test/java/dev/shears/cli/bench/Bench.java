@@ -107,7 +107,7 @@ public final class Bench {
       case "tinyclip" -> {
         Path dir = BundledModels.tinyClip();
         yield new Subject("tinyclip-shapes", dir.resolve("model.onnx"), dir.resolve("calib"), null,
-            CalibrationSources.Format.NPY, 128, 16);
+            CalibrationSources.Format.NPY, CalibrationConfig.DEFAULT_SAMPLES, 16);
       }
       case "minilm" -> {
         Path dir = work.resolve("minilm-model");
@@ -117,7 +117,8 @@ public final class Bench {
         }
         Path calib = resource("dev/shears/testdata/minilm-calib/captions.jsonl", work.resolve("minilm-calib"));
         // tokenizer.json pads to a fixed 128 tokens, which sets the text length (TextLength)
-        yield new Subject("all-MiniLM-L6-v2", model, calib, dir, CalibrationSources.Format.CAPTIONS, 128, 16);
+        yield new Subject("all-MiniLM-L6-v2", model, calib, dir, CalibrationSources.Format.CAPTIONS,
+            CalibrationConfig.DEFAULT_SAMPLES, 16);
       }
       default -> throw new IllegalArgumentException("unknown model '" + name + "' (tinyclip, minilm)");
     };
@@ -145,13 +146,22 @@ public final class Bench {
     Files.createDirectories(out);
     CalibrationConfig calib = new CalibrationConfig(s.calib(), s.modelDir(), s.format(), s.samples(), s.batch(),
         device);
+    int samples;
+    try (ModelFile model = ModelFile.read(s.model())) {
+      samples = calib.source(model).sampleCount();
+    }
     System.out.printf(Locale.ROOT, "%n== %s (%s, %.1f MiB), %d calibration samples, batch %d%n", s.name(),
-        s.model().getFileName(), Files.size(s.model()) / MIB, s.samples(), s.batch());
+        s.model().getFileName(), Files.size(s.model()) / MIB, samples, s.batch());
+    String defaults = PruneOptions.DEFAULT_ALLOCATOR + " + " + PruneOptions.DEFAULT_SCORER + ", "
+        + PruneOptions.DEFAULT_MODE + " (the defaults)";
+    Mode defaultMode = Mode.forLabel(PruneOptions.DEFAULT_MODE);
 
     // warm-up, every configuration once: loads ONNX Runtime and lets the JIT compile each
     // path, so that no configuration pays for compilation the others were spared
     for (int w = 0; w < warmups; w++) {
       measure("floor (warm-up, not used)", () -> floor(s, calib, out));
+      measure(defaults + " (warm-up, not used)", () -> prune(s, calib, registry, PruneOptions.DEFAULT_SCORER,
+          PruneOptions.DEFAULT_ALLOCATOR, sparsity, defaultMode, out));
       measure("uniform + wanda (warm-up, not used)",
           () -> prune(s, calib, registry, "uniform", sparsity, Mode.SEQUENTIAL, out));
       measure("ecoflap + wanda (warm-up, not used)",
@@ -162,12 +172,15 @@ public final class Bench {
       }
     }
     List<Run> floors = new ArrayList<>();
+    List<Run> defaultRuns = new ArrayList<>();
     List<Run> uniforms = new ArrayList<>();
     List<Run> ecoflaps = new ArrayList<>();
     List<Run> oneShots = new ArrayList<>();
     for (int round = 1; round <= rounds; round++) {
       String tag = rounds > 1 ? " #" + round : "";
       floors.add(measure("floor" + tag, () -> floor(s, calib, out)));
+      defaultRuns.add(measure(defaults + tag, () -> prune(s, calib, registry, PruneOptions.DEFAULT_SCORER,
+          PruneOptions.DEFAULT_ALLOCATOR, sparsity, defaultMode, out)));
       uniforms.add(measure("uniform + wanda" + tag,
           () -> prune(s, calib, registry, "uniform", sparsity, Mode.SEQUENTIAL, out)));
       ecoflaps.add(measure("ecoflap + wanda" + tag,
@@ -177,7 +190,8 @@ public final class Bench {
             () -> prune(s, calib, registry, "uniform", sparsity, Mode.ONE_SHOT, out)));
       }
     }
-    List<Run> shown = new ArrayList<>(List.of(median(floors), median(uniforms), median(ecoflaps)));
+    List<Run> shown = new ArrayList<>(List.of(median(floors), median(defaultRuns), median(uniforms),
+        median(ecoflaps)));
     if (withOneShot) {
       shown.add(median(oneShots));
     }
@@ -187,6 +201,7 @@ public final class Bench {
       printRatio("ratio (a) uniform wanda, one-shot / floor ", oneShots, floors, 1.5);
     }
     printRatio("ratio (b) ecoflap / uniform wanda         ", ecoflaps, uniforms, 3);
+    printRatio("ratio (c) the defaults / floor            ", defaultRuns, floors, 4);
   }
 
   /**
@@ -331,10 +346,15 @@ public final class Bench {
 
   static Map<String, Double> prune(Subject s, CalibrationConfig calib, StrategyRegistry registry,
       String allocator, double sparsity, Mode mode, Path out) {
-    PruneOptions options = new PruneOptions(sparsity, SparsityPattern.unstructured(), "wanda", allocator, null,
+    return prune(s, calib, registry, "wanda", allocator, sparsity, mode, out);
+  }
+
+  static Map<String, Double> prune(Subject s, CalibrationConfig calib, StrategyRegistry registry, String scorer,
+      String allocator, double sparsity, Mode mode, Path out) {
+    PruneOptions options = new PruneOptions(sparsity, SparsityPattern.unstructured(), scorer, allocator, null,
         Map.of(), mode, 0);
-    Path output = out.resolve(allocator + "-wanda.onnx");
-    PruneReport report = new PruneJob(s.model(), output, out.resolve(allocator + "-wanda.json"),
+    Path output = out.resolve(allocator + "-" + scorer + ".onnx");
+    PruneReport report = new PruneJob(s.model(), output, out.resolve(allocator + "-" + scorer + ".json"),
         SelectionRules.DEFAULT, options, ExternalDataPolicy.AUTO)
         .run(registry, Progress.NONE, m -> calib.open(m, Progress.NONE));
     Map<String, Double> t = new LinkedHashMap<>(report.timingsSeconds());

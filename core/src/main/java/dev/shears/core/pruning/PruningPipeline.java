@@ -162,8 +162,7 @@ public final class PruningPipeline {
           Map<String, LayerStatistics> denseStats = dense;
           StatisticsEngine.BlockLosses losses = timings.time("pruned loss (dense pass)",
               () -> engine.blockLosses(blocks, allocator.zerothOrder(), loss, options.seed()));
-          long perBlock = Math.max(0, Guarded.call(allocator.who(), "in lossEvaluationsPerBlock()",
-              () -> allocator.lossEvaluationsPerBlock(options.sparsity())));
+          long perBlock = Math.max(0, allocator.lossEvaluationsPerBlock(options.sparsity()));
           try (losses;
               Progress.Task bar = progress.start("Pruned-loss evaluations", perBlock * blocks.size())) {
             BlockSensitivity sensitivity = new BlockSensitivity(model, blocks, denseStats, scorer, losses, bar);

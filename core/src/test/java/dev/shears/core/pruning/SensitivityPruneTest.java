@@ -32,13 +32,39 @@ import org.junit.jupiter.api.Test;
 class SensitivityPruneTest {
   private record Run(PruneReport report, byte[] model) {}
 
+  /** Each task's declared total and the steps it made. */
+  private static final class Recording implements Progress {
+    final Map<String, long[]> tasks = new java.util.LinkedHashMap<>();
+
+    @Override
+    public synchronized Task start(String task, long total) {
+      long[] t = {total, 0};
+      tasks.put(task, t);
+      return new Task() {
+        @Override
+        public void step(long n) {
+          synchronized (Recording.this) {
+            t[1] += n;
+          }
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
+  }
+
   private static Run prune(long seed) {
+    return prune(seed, Progress.NONE);
+  }
+
+  private static Run prune(long seed, Progress progress) {
     CalibrationConfig calib = new CalibrationConfig(BundledModels.tinyClip().resolve("calib"), null,
         CalibrationSources.Format.NPY, 32, 16, "cpu");
     try (ModelFile model = ModelFile.read(TestModels.tinyClip())) {
       Inventory inv = Inventory.of(model.proto().getGraph(), SelectionRules.DEFAULT);
       try (PruningPipeline.Result result = new PruningPipeline(
-          StrategyRegistry.load(SensitivityPruneTest.class.getClassLoader()), Progress.NONE).run(model, inv,
+          StrategyRegistry.load(SensitivityPruneTest.class.getClassLoader()), progress).run(model, inv,
           new PruneOptions(0.5, SparsityPattern.unstructured(), "wanda", "sensitivity", null, Map.of(),
               Mode.ONE_SHOT, seed), () -> calib.open(model, Progress.NONE))) {
         return new Run(result.report(), result.toModel(model).toByteArray());
@@ -48,8 +74,13 @@ class SensitivityPruneTest {
 
   @Test
   void prunesTinyClipToTheExactBudgetNonUniformlyAndDeterministically() {
-    Run first = prune(1);
+    Recording progress = new Recording();
+    Run first = prune(1, progress);
     PruneReport r = first.report();
+    // the bar counts one step per (block, sparsity) measured, and knows their number up front
+    long[] bar = progress.tasks.get("Pruned-loss evaluations");
+    assertEquals(5L * r.blocks().size(), bar[0]);
+    assertEquals(bar[0], bar[1]);
     long target = Math.round(r.totals().prunableParameters() * 0.5);
     long maxRows = r.tensors().stream().mapToLong(t -> Math.max(t.shape()[0], t.shape()[1])).max().orElseThrow();
     assertTrue(Math.abs(r.totals().pruned() - target) <= maxRows / 2,
@@ -62,12 +93,12 @@ class SensitivityPruneTest {
     }
     assertTrue(allocated.size() > 1, "non-uniform allocation: " + allocated);
 
-    // every block measured at the five grid points (0.3 ... 0.7), and nothing else
+    // every block measured at the five grid points (0.4 ... 0.6), and nothing else
     @SuppressWarnings("unchecked")
     Map<String, Map<Double, Double>> measured = (Map<String, Map<Double, Double>>) r.settings().get("lossIncrease");
     assertEquals(r.blocks().size(), measured.size());
     for (Map<Double, Double> curve : measured.values()) {
-      assertEquals(List.of(0.3, 0.4, 0.5, 0.6, 0.7), List.copyOf(curve.keySet()));
+      assertEquals(List.of(0.4, 0.45, 0.5, 0.55, 0.6), List.copyOf(curve.keySet()));
     }
     // one-shot: the dense statistics taken for the measurements serve the fine stage
     assertTrue(r.timingsSeconds().containsKey("statistics (allocation)"), r.timingsSeconds().toString());

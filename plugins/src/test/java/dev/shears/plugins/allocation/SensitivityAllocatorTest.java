@@ -103,10 +103,10 @@ class SensitivityAllocatorTest {
   void steeperBlockGetsLowerSparsityAndTheBudgetIsExact() {
     CurveBlock gentle = new CurveBlock("gentle", 100, x -> x);
     CurveBlock steep = new CurveBlock("steep", 100, x -> 2 * x);
-    // linear curves: the gentle block takes every weight up to the grid's top (0.7) first
+    // linear curves: the gentle block takes every weight up to the grid's top (0.6) first
     Map<String, Double> s = create(Map.of()).allocate(List.of(gentle, steep), 0.5);
-    assertEquals(0.7, s.get("gentle"), 1e-12);
-    assertEquals(0.3, s.get("steep"), 1e-12);
+    assertEquals(0.6, s.get("gentle"), 1e-12);
+    assertEquals(0.4, s.get("steep"), 1e-12);
 
     List<Block> blocks = List.of(new CurveBlock("a", 300, x -> 3 * x * x), new CurveBlock("b", 100, x -> x * x),
         new CurveBlock("c", 250, x -> 5 * x * x * x), new CurveBlock("d", 50, x -> Math.exp(4 * x) - 1));
@@ -162,12 +162,16 @@ class SensitivityAllocatorTest {
 
   @Test
   void measuresTheClippedGridOncePerPoint() {
-    SensitivityAllocator a = (SensitivityAllocator) create(Map.of());
+    SensitivityAllocator defaults = (SensitivityAllocator) create(Map.of());
+    assertArrayEquals(new double[] {0.6, 0.65, 0.7, 0.75, 0.8}, defaults.grid(0.7));
+    assertEquals(5, defaults.lossEvaluationsPerBlock(0.5));
+    Map<String, String> wide = Map.of("grid", "-0.2,-0.1,0,+0.1,0.2");
+    SensitivityAllocator a = (SensitivityAllocator) create(wide);
     assertArrayEquals(new double[] {0.5, 0.6, 0.7, 0.8, 0.9}, a.grid(0.7));
     assertArrayEquals(new double[] {0.7, 0.8, 0.9, 0.99}, a.grid(0.9));
     assertArrayEquals(new double[] {0.1, 0.2, 0.3}, a.grid(0.1), "0 is not measured");
-    assertEquals(5, a.lossEvaluationsPerBlock(0.5));
-    SensitivityAllocator capped = (SensitivityAllocator) create(Map.of("maxSparsityDelta", "0.05"));
+    SensitivityAllocator capped = (SensitivityAllocator) create(Map.of("grid", "-0.2,-0.1,0,+0.1,0.2",
+        "maxSparsityDelta", "0.05"));
     assertArrayEquals(new double[] {0.3, 0.4, 0.5, 0.55}, capped.grid(0.5));
 
     CurveBlock b = new CurveBlock("b", 100, x -> x * x);
@@ -184,7 +188,8 @@ class SensitivityAllocatorTest {
     assertEquals(Set.of(Evidence.PRUNED_LOSS), a.evidence());
     assertEquals(16, a.zerothOrder().samples());
     assertEquals(4, a.zerothOrder().batchSize());
-    assertEquals(ZerothOrderSettings.DEFAULTS.samples(), create(Map.of()).zerothOrder().samples());
+    assertEquals(128, create(Map.of()).zerothOrder().samples());
+    assertEquals(ZerothOrderSettings.DEFAULTS.batchSize(), create(Map.of()).zerothOrder().batchSize());
   }
 
   @Test

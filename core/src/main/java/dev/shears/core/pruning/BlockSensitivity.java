@@ -32,6 +32,7 @@ final class BlockSensitivity {
   private final Progress.Task bar;
   private final Map<String, TreeMap<Double, Double>> cache = new LinkedHashMap<>();
   private long nanos;
+  private RuntimeException failure;
 
   /**
    * @param dense statistics of the dense model holding the scorer's kinds (empty for a scorer
@@ -79,9 +80,22 @@ final class BlockSensitivity {
       cache.get(block).put(sparsity, increase);
       bar.step();
       return increase;
+    } catch (RuntimeException e) {
+      if (failure == null) {
+        failure = e;
+      }
+      throw e;
     } finally {
       nanos += System.nanoTime() - start;
     }
+  }
+
+  /**
+   * The first failure of a measurement, or null: the pipeline reports it as it is rather than
+   * as the allocator's, which only called the block view.
+   */
+  RuntimeException failure() {
+    return failure;
   }
 
   /** Wall time spent measuring, in nanoseconds. */

@@ -168,7 +168,12 @@ public final class PruningPipeline {
             BlockSensitivity sensitivity = new BlockSensitivity(model, blocks, denseStats, scorer, losses, bar);
             List<Block> views = blockViews(model, blocks, dense, importance, sensitivity, context);
             long start = System.nanoTime();
-            decided = allocator.allocate(views, options.sparsity());
+            try {
+              decided = allocator.allocate(views, options.sparsity());
+            } catch (RuntimeException e) {
+              // a measurement's own failure (the runtime, the scorer, a loss) is not the allocator's
+              throw sensitivity.failure() != null ? sensitivity.failure() : e;
+            }
             timings.add("pruned loss (measurements)", sensitivity.nanos());
             timings.add("allocation", System.nanoTime() - start - sensitivity.nanos());
             measured = sensitivity.measured();

@@ -4,6 +4,8 @@
 #
 #   scripts/accuracy-sweep.sh scorers      # magnitude / wanda / sparsegpt, 50-70% and 2:4, one-shot and sequential
 #   scripts/accuracy-sweep.sh allocators   # uniform / owl / ecoflap (seeds 1-3) + wanda, 50-80% (MODE=one-shot|sequential)
+#   scripts/accuracy-sweep.sh sensitivity  # uniform / ecoflap / sensitivity (seeds 1-3) with sparsegpt one-shot and
+#                                          # wanda sequential at $SPARSITIES (default 0.7 0.8); adds the prune's total seconds
 #
 # Uses the runnable jar (built by ./shears on first use); outputs go to $OUT (default /tmp/shears-sweep).
 set -euo pipefail
@@ -21,6 +23,13 @@ run() {
       --report "$out/$name.json" "$@" >/dev/null
   java -jar "$jar" eval "$out/$name.onnx" --data "$data/eval" --model-dir "$data" --json 2>/dev/null \
     | python3 -c "import json,sys; d=json.load(sys.stdin); r=d['retrieval']; print(f\"$name {d['zeroShot']['accuracy']:.3f} {r['i2tR1']:.3f} {r['t2iR1']:.3f}\")"
+}
+
+# as run, with the prune's total seconds from its report (timingsSeconds.total) as a last column
+timed() {
+  local line
+  line=$(run "$@")
+  echo "$line $(python3 -c "import json; print(f\"{json.load(open('$out/$1.json'))['timingsSeconds']['total']:.1f}\")")"
 }
 
 case "${1:-allocators}" in
@@ -45,5 +54,18 @@ case "${1:-allocators}" in
             --seed "$seed" ${ECOFLAP_PARAMS:-}
       done
     done ;;
-  *) echo "usage: $0 scorers|allocators" >&2; exit 2 ;;
+  sensitivity)
+    for s in ${SPARSITIES:-0.7 0.8}; do
+      for scorer in "sparsegpt one-shot" "wanda sequential"; do
+        set -- $scorer
+        timed "uniform-$1-$2-$s" --scorer "$1" --mode "$2" --allocator uniform --sparsity "$s" --seed 1
+        for seed in 1 2 3; do
+          for allocator in ecoflap sensitivity; do
+            timed "$allocator-$1-$2-$s-seed$seed" --scorer "$1" --mode "$2" --allocator "$allocator" \
+                --sparsity "$s" --seed "$seed"
+          done
+        done
+      done
+    done ;;
+  *) echo "usage: $0 scorers|allocators|sensitivity" >&2; exit 2 ;;
 esac

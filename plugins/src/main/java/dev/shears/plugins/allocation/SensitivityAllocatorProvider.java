@@ -13,7 +13,7 @@ import java.util.List;
 public final class SensitivityAllocatorProvider implements AllocatorProvider {
   /**
    * Samples the losses are measured on by default: the calibration set's default size. On
-   * tinyclip-shapes, 32 (the zeroth-order default) left most increases below 0 at 50–70%.
+   * tinyclip-shapes, 32 (the zeroth-order default) left many increases at 50–70% as noise below 0.
    */
   static final int SAMPLES = 128;
 

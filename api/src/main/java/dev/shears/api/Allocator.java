@@ -16,12 +16,25 @@ public interface Allocator {
 
   /**
    * The zeroth-order estimator's settings, read when {@link #evidence()} holds
-   * {@link Evidence#ZEROTH_ORDER_IMPORTANCE}.
+   * {@link Evidence#ZEROTH_ORDER_IMPORTANCE}; with {@link Evidence#PRUNED_LOSS}, their
+   * {@code samples} and {@code batchSize} choose the calibration batches the loss is measured on.
    *
    * @return the settings; the defaults unless overridden
    */
   default ZerothOrderSettings zerothOrder() {
     return ZerothOrderSettings.DEFAULTS;
+  }
+
+  /**
+   * How many distinct non-zero sparsities {@link #allocate} will ask {@link
+   * Block#lossIncrease(double)} for, per block, at this global target: only sizes the progress
+   * bar of the measurements, read when {@link #evidence()} holds {@link Evidence#PRUNED_LOSS}.
+   *
+   * @param sparsity the global target
+   * @return the count per block; 0 when unknown
+   */
+  default int lossEvaluationsPerBlock(double sparsity) {
+    return 0;
   }
 
   /**

@@ -59,4 +59,23 @@ public interface Block {
    *     {@link Evidence#ZEROTH_ORDER_IMPORTANCE}
    */
   double importance();
+
+  /**
+   * How much pruning this block alone raises the calibration loss: the mean calibration loss
+   * (the loss and the batches the zeroth-order estimate uses) when only this block's layers
+   * are pruned to {@code sparsity} by the run's scorer, from statistics of the dense model,
+   * minus the dense model's loss on the same batches. Measured on demand (forward passes
+   * over the part of the graph downstream of the block) and cached per sparsity; {@code 0}
+   * gives exactly 0 without measuring. Noise can make a small increase negative.
+   *
+   * @param sparsity the fraction of each of the block's layers to prune, in {@code [0, 1)}
+   * @return the loss increase, finite
+   * @throws IllegalArgumentException when {@code sparsity} is outside {@code [0, 1)}
+   * @throws IllegalStateException when the allocator did not declare
+   *     {@link Evidence#PRUNED_LOSS}, or from a view that cannot measure it (test doubles)
+   */
+  default double lossIncrease(double sparsity) {
+    throw new IllegalStateException("the loss of block " + name()
+        + " pruned alone was not made available: the allocator must declare Evidence.PRUNED_LOSS");
+  }
 }

@@ -32,5 +32,11 @@ public enum Evidence {
    * calibration token ({@link Layer#inputAbsMax()}): a vector of length
    * {@link Layer#columns()}, for outlier-aware strategies.
    */
-  ACTIVATION_ABS_MAX
+  ACTIVATION_ABS_MAX,
+  /**
+   * The calibration loss after pruning one block alone ({@link Block#lossIncrease(double)}):
+   * measured on demand with forward passes, each block pruned by the run's scorer from dense
+   * statistics, everything else dense. Needed by the {@code sensitivity} allocator.
+   */
+  PRUNED_LOSS
 }

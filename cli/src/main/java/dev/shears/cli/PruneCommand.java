@@ -59,7 +59,7 @@ final class PruneCommand implements Callable<Integer> {
   String allocator;
 
   @Option(names = "--loss", paramLabel = "NAME",
-      description = "Calibration loss for zeroth-order importance (default: picked from the model's outputs).")
+      description = "Calibration loss for zeroth-order importance or measured sensitivity (default: picked from the model's outputs).")
   String loss;
 
   @Option(names = "--pattern", paramLabel = "PATTERN", defaultValue = "unstructured",

@@ -194,7 +194,7 @@ class PluginSpiTest {
 
     run = prune("--allocator", "even");
     assertEquals(ShearsCommand.USAGE, run.code);
-    assertEquals(List.of("shears: error: unknown allocator 'even' (available: uniform, ecoflap, owl)"),
+    assertEquals(List.of("shears: error: unknown allocator 'even' (available: uniform, ecoflap, owl, sensitivity)"),
         run.errLines());
   }
 

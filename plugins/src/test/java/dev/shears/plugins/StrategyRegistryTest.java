@@ -21,7 +21,7 @@ class StrategyRegistryTest {
     assertEquals(
         List.of("magnitude", "wanda", "sparsegpt"), registry.availableNames(StrategyKind.SCORER));
     assertEquals(
-        List.of("uniform", "ecoflap", "owl"), registry.availableNames(StrategyKind.ALLOCATOR));
+        List.of("uniform", "ecoflap", "owl", "sensitivity"), registry.availableNames(StrategyKind.ALLOCATOR));
   }
 
   @Test
@@ -40,5 +40,8 @@ class StrategyRegistryTest {
     assertEquals(
         Set.of(Evidence.ACTIVATION_NORMS),
         registry.allocator("owl", Map.of("lambda", "0.1")).evidence());
+    assertEquals(
+        Set.of(Evidence.PRUNED_LOSS),
+        registry.allocator("sensitivity", Map.of("grid", "-0.1,0,0.1")).evidence());
   }
 }

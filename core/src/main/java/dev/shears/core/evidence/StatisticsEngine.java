@@ -32,6 +32,18 @@ public interface StatisticsEngine extends AutoCloseable {
   Map<String, Double> blockImportance(
       Map<String, List<PrunableTensor>> blocks, ZerothOrderSettings settings, CalibrationLoss loss, long seed);
 
+  /**
+   * Opens loss measurements with one block's weights replaced (ALGORITHM.md §1c), on the
+   * batches {@link #blockImportance} would use for the same settings, loss and seed: one dense
+   * pass now, then each measurement recomputes only the graph downstream of the block.
+   *
+   * @throws UnsupportedOperationException from an engine that cannot measure losses
+   */
+  default BlockLosses blockLosses(
+      Map<String, List<PrunableTensor>> blocks, ZerothOrderSettings settings, CalibrationLoss loss, long seed) {
+    throw new UnsupportedOperationException("this statistics engine cannot measure pruned losses");
+  }
+
   /** What the engine measured about its own work (device, query counts, costs), for the report. */
   default Map<String, Object> diagnostics() {
     return Map.of();
@@ -72,6 +84,20 @@ public interface StatisticsEngine extends AutoCloseable {
 
   @Override
   void close();
+
+  /** Loss measurements with one block's weights replaced; see {@link #blockLosses}. */
+  interface BlockLosses extends AutoCloseable {
+    /**
+     * The mean over the batches of the loss with {@code block}'s tensors named in
+     * {@code replaced} taking the given values (stored layout and element type, as in a
+     * {@link TensorStore}), every other weight dense, minus the dense model's loss on the same
+     * batch. A block that reaches no model output gives 0.
+     */
+    double lossIncrease(String block, Map<String, java.nio.ByteBuffer> replaced);
+
+    @Override
+    void close();
+  }
 
   /** One sequential pass over the blocks. */
   interface SequentialPass extends AutoCloseable {

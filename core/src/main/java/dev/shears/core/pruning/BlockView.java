@@ -12,8 +12,11 @@ final class BlockView implements Block {
   private final List<Layer> layers;
   private final Double importance;
   private final RunContext context;
+  private final BlockSensitivity sensitivity;
 
-  BlockView(String name, String tower, List<Layer> layers, Double importance, RunContext context) {
+  BlockView(String name, String tower, List<Layer> layers, Double importance, BlockSensitivity sensitivity,
+      RunContext context) {
+    this.sensitivity = sensitivity;
     this.name = name;
     this.tower = tower;
     this.layers = List.copyOf(layers);
@@ -48,5 +51,17 @@ final class BlockView implements Block {
           + " was not gathered: the allocator must declare Evidence.ZEROTH_ORDER_IMPORTANCE");
     }
     return importance;
+  }
+
+  @Override
+  public double lossIncrease(double sparsity) {
+    if (!(sparsity >= 0 && sparsity < 1)) {
+      throw new IllegalArgumentException("sparsity must be in [0, 1): " + sparsity);
+    }
+    if (sensitivity == null) {
+      throw new IllegalStateException("the loss of block " + name + " pruned alone was not made available:"
+          + " the allocator must declare Evidence.PRUNED_LOSS");
+    }
+    return sensitivity.lossIncrease(name, sparsity);
   }
 }

@@ -153,6 +153,11 @@ final class Guarded {
     }
 
     @Override
+    public int lossEvaluationsPerBlock(double sparsity) {
+      return call(who, "in lossEvaluationsPerBlock()", () -> allocator.lossEvaluationsPerBlock(sparsity));
+    }
+
+    @Override
     public Map<String, Double> allocate(List<Block> blocks, double sparsity) {
       return call(who, "in allocate (" + blocks.size() + " blocks)", () -> allocator.allocate(blocks, sparsity));
     }

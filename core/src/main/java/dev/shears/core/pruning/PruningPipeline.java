@@ -114,10 +114,11 @@ public final class PruningPipeline {
     if (options.pattern().isUnstructured()) {
       needed.addAll(allocator.evidence());
     }
-    boolean usesLoss = needed.contains(Evidence.ZEROTH_ORDER_IMPORTANCE);
+    boolean prunedLoss = needed.contains(Evidence.PRUNED_LOSS);
+    boolean usesLoss = needed.contains(Evidence.ZEROTH_ORDER_IMPORTANCE) || prunedLoss;
     if (!usesLoss && (options.loss() != null || !params.get(StrategyKind.LOSS).isEmpty())) {
       throw new InvalidConfigurationException("--loss and loss.* parameters need an allocator that "
-          + "measures zeroth-order importance (like ecoflap); allocator '" + options.allocator()
+          + "measures a calibration loss (like ecoflap or sensitivity); allocator '" + options.allocator()
           + "' does not");
     }
     StatisticsEngine engine = needed.isEmpty() ? null : engines.get();
@@ -125,6 +126,9 @@ public final class PruningPipeline {
       // Coarse stage.
       Map<String, Double> allocation;
       Map<String, Double> importance = null;
+      // dense statistics holding the scorer's kinds, taken for the pruned-loss measurements
+      Map<String, LayerStatistics> denseScorerStats = null;
+      Map<String, Map<Double, Double>> measured = null;
       if (!options.pattern().isUnstructured()) {
         double s = options.pattern().impliedSparsity();
         allocation = new LinkedHashMap<>();
@@ -137,19 +141,48 @@ public final class PruningPipeline {
         Set<Evidence> allocStats = EnumSet.noneOf(Evidence.class);
         allocStats.addAll(allocator.evidence());
         allocStats.remove(Evidence.ZEROTH_ORDER_IMPORTANCE);
+        allocStats.remove(Evidence.PRUNED_LOSS);
+        if (prunedLoss) {
+          // blocks are pruned from the dense model's statistics to measure their losses: one
+          // pass takes the scorer's kinds with the allocator's
+          allocStats.addAll(scorer.evidence());
+        }
         Map<String, LayerStatistics> dense = Map.of();
         if (!allocStats.isEmpty()) {
           dense = timings.time("statistics (allocation)",
               () -> engine.oneShot(inventory.prunable(), allocStats));
         }
+        CalibrationLoss loss = usesLoss ? loss(model, options.loss(), params.get(StrategyKind.LOSS)) : null;
         if (allocator.evidence().contains(Evidence.ZEROTH_ORDER_IMPORTANCE)) {
-          CalibrationLoss loss = loss(model, options.loss(), params.get(StrategyKind.LOSS));
           importance = timings.time("zeroth-order importance", () -> engine.blockImportance(
               blocks, allocator.zerothOrder(), loss, options.seed()));
         }
-        List<Block> views = blockViews(model, blocks, dense, importance, context);
-        Map<String, Double> decided = timings.time("allocation",
-            () -> allocator.allocate(views, options.sparsity()));
+        Map<String, Double> decided;
+        if (prunedLoss) {
+          denseScorerStats = dense;
+          Map<String, LayerStatistics> denseStats = dense;
+          StatisticsEngine.BlockLosses losses = timings.time("pruned loss (dense pass)",
+              () -> engine.blockLosses(blocks, allocator.zerothOrder(), loss, options.seed()));
+          long perBlock = Math.max(0, allocator.lossEvaluationsPerBlock(options.sparsity()));
+          try (losses;
+              Progress.Task bar = progress.start("Pruned-loss evaluations", perBlock * blocks.size())) {
+            BlockSensitivity sensitivity = new BlockSensitivity(model, blocks, denseStats, scorer, losses, bar);
+            List<Block> views = blockViews(model, blocks, dense, importance, sensitivity, context);
+            long start = System.nanoTime();
+            try {
+              decided = allocator.allocate(views, options.sparsity());
+            } catch (RuntimeException e) {
+              // a measurement's own failure (the runtime, the scorer, a loss) is not the allocator's
+              throw sensitivity.failure() != null ? sensitivity.failure() : e;
+            }
+            timings.add("pruned loss (measurements)", sensitivity.nanos());
+            timings.add("allocation", System.nanoTime() - start - sensitivity.nanos());
+            measured = sensitivity.measured();
+          }
+        } else {
+          List<Block> views = blockViews(model, blocks, dense, importance, null, context);
+          decided = timings.time("allocation", () -> allocator.allocate(views, options.sparsity()));
+        }
         allocation = checkAllocation(allocator.who(), blocks, decided);
         noteAllocation(allocation, importance);
       }
@@ -165,7 +198,10 @@ public final class PruningPipeline {
       Set<Evidence> scorerStats = scorer.evidence();
       try {
         if (scorerStats.isEmpty() || options.mode() == Mode.ONE_SHOT) {
+          // one-shot statistics are the dense model's: those taken for the coarse stage serve
+          Map<String, LayerStatistics> reuse = denseScorerStats;
           Map<String, LayerStatistics> stats = scorerStats.isEmpty() ? Map.of()
+              : reuse != null ? reuse
               : timings.time("statistics", () -> engine.oneShot(inventory.prunable(), scorerStats));
           try (Progress.Task bar = progress.start("Pruning", inventory.prunable().size())) {
             timings.time("scoring and masking", () -> {
@@ -203,6 +239,9 @@ public final class PruningPipeline {
         }
         PruneReport report = report(model, inventory, options, allocation, importance, counts, scorer, params,
             timings);
+        if (measured != null) {
+          report.settings().put("lossIncrease", measured);
+        }
         if (engine != null) {
           report.settings().put("engine", engine.diagnostics());
           report.timingsSeconds().putAll(engine.timingsSeconds());
@@ -252,6 +291,23 @@ public final class PruningPipeline {
   /** Prunes one tensor, stores its new values and counts them. */
   private static void pruneOne(ModelFile model, PrunableTensor t, LayerStatistics stats,
       Guarded.GuardedScorer scorer, LayerTarget target, TensorStore store, Map<String, long[]> counts) {
+    Pruned p = prune(model, t, stats, scorer, target);
+    store.put(t.name(), WeightCodec.storedBytes(t, p.values()));
+    counts.put(t.name(), new long[] {p.pruned(), p.zeros()});
+  }
+
+  /**
+   * One tensor's new values, row-major.
+   *
+   * @param values the weights after pruning (pruned ones zero)
+   * @param pruned how many the scorer pruned
+   * @param zeros how many are zero
+   */
+  record Pruned(float[] values, long pruned, long zeros) {}
+
+  /** Prunes one tensor with the scorer, checking its result. */
+  static Pruned prune(ModelFile model, PrunableTensor t, LayerStatistics stats, Guarded.GuardedScorer scorer,
+      LayerTarget target) {
     LayerView view = new LayerView(t, () -> WeightCodec.readView(model, t), stats, scorer.context());
     PruneResult result = scorer.prune(view, target);
     // copy first: the scorer may still hold (and change) what it returned
@@ -271,12 +327,12 @@ public final class PruningPipeline {
         zeros++;
       }
     }
-    store.put(t.name(), WeightCodec.storedBytes(t, values));
-    counts.put(t.name(), new long[] {pruned.cardinality(), zeros});
+    return new Pruned(values, pruned.cardinality(), zeros);
   }
 
   private List<Block> blockViews(ModelFile model, Map<String, List<PrunableTensor>> blocks,
-      Map<String, LayerStatistics> stats, Map<String, Double> importance, RunContext context) {
+      Map<String, LayerStatistics> stats, Map<String, Double> importance, BlockSensitivity sensitivity,
+      RunContext context) {
     List<Block> views = new ArrayList<>();
     for (Map.Entry<String, List<PrunableTensor>> e : blocks.entrySet()) {
       List<Layer> layers = new ArrayList<>();
@@ -284,7 +340,7 @@ public final class PruningPipeline {
         layers.add(new LayerView(t, () -> WeightCodec.readView(model, t), stats.get(t.name()), context));
       }
       Double imp = importance == null ? null : importance.get(e.getKey());
-      views.add(new BlockView(e.getKey(), e.getValue().get(0).tower(), layers, imp, context));
+      views.add(new BlockView(e.getKey(), e.getValue().get(0).tower(), layers, imp, sensitivity, context));
     }
     return views;
   }

@@ -17,6 +17,11 @@ final class Timings {
     }
   }
 
+  /** Adds wall time measured elsewhere to a stage. */
+  void add(String stage, long spent) {
+    nanos.merge(stage, spent, Long::sum);
+  }
+
   Map<String, Double> seconds() {
     Map<String, Double> out = new LinkedHashMap<>();
     nanos.forEach((k, v) -> out.put(k, Math.round(v / 1e6) / 1e3));

@@ -169,4 +169,64 @@ class ZerothOrderEstimatorTest {
       assertTrue(other != estimate);
     }
   }
+
+  /**
+   * A block's loss with its weight replaced, recomputed downstream only (ALGORITHM.md §1c),
+   * against the same loss worked out here: {@code W' = W} with every other entry zeroed.
+   */
+  @Test
+  void blockLossIncreaseMatchesTheHandComputedLoss() throws Exception {
+    Random rnd = new Random(11);
+    float[] w = new float[IN * OUT];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) rnd.nextGaussian();
+    }
+    float[] x = new float[N * IN];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) rnd.nextGaussian();
+    }
+    ByteBuffer wb = ByteBuffer.allocate(w.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    wb.asFloatBuffer().put(w);
+    GraphProto g = GraphProto.newBuilder().setName("linear")
+        .addInput(floatInfo("x", -1, IN))
+        .addOutput(floatInfo("y", -1, OUT))
+        .addInitializer(TensorProto.newBuilder().setName("W").setDataType(1).addDims(IN).addDims(OUT)
+            .setRawData(ByteString.copyFrom(wb.array())))
+        .addNode(NodeProto.newBuilder().setName("/enc/layers.0/fc/MatMul").setOpType("MatMul")
+            .addInput("x").addInput("W").addOutput("y"))
+        .build();
+    ModelProto proto = ModelProto.newBuilder().setIrVersion(8)
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(17)).setGraph(g).build();
+    Path file = tmp.resolve("linear.onnx");
+    ModelWriter.write(proto, null, file, ExternalDataPolicy.NEVER);
+
+    float[] pruned = w.clone(); // stored [IN, OUT]
+    for (int i = 0; i < pruned.length; i += 2) {
+      pruned[i] = 0;
+    }
+    // L(W') - L(W) = 1/(2n) Σ_i Σ_j (x_i·(W' - W)_j - 1)² - OUT/2
+    double sum = 0;
+    for (int i = 0; i < N; i++) {
+      for (int j = 0; j < OUT; j++) {
+        double delta = 0;
+        for (int k = 0; k < IN; k++) {
+          delta += x[i * IN + k] * ((double) pruned[k * OUT + j] - w[k * OUT + j]);
+        }
+        sum += (delta - 1) * (delta - 1);
+      }
+    }
+    double expected = sum / (2.0 * N) - OUT / 2.0;
+    ByteBuffer stored = ByteBuffer.allocate(pruned.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    stored.asFloatBuffer().put(pruned);
+    try (ModelFile model = ModelFile.read(file);
+        OrtStatisticsEngine engine = new OrtStatisticsEngine(model, new InMemorySource(x), N, Device.CPU, Progress.NONE)) {
+      Inventory inv = Inventory.of(model.proto().getGraph(), SelectionRules.DEFAULT);
+      try (var losses = engine.blockLosses(inv.blocks(), new ZerothOrderSettings(1e-3, N, N, 1),
+          new ShiftedSquaredError(), 1)) {
+        double got = losses.lossIncrease("/enc/layers.0", Map.of("W", stored));
+        assertEquals(expected, got, 1e-4 * Math.abs(expected), "got " + got + " vs " + expected);
+        assertEquals(0, losses.lossIncrease("/enc/layers.0", Map.of()), 1e-6, "nothing replaced");
+      }
+    }
+  }
 }

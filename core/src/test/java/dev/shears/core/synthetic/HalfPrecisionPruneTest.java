@@ -78,4 +78,28 @@ class HalfPrecisionPruneTest {
       assertTrue(b.importance() != null && Double.isFinite(b.importance()) && b.importance() > 0, b.toString());
     }
   }
+
+  /** Pruned fp16 tensors reach the downstream sessions: every measured increase is finite, and some are not 0. */
+  @Test
+  void sensitivityMeasuresFloat16Blocks() throws Exception {
+    Path model = SyntheticClipBuilder.build(tmp.resolve("m"), 32, 2, true, 8);
+    PruneOptions o = new PruneOptions(0.5, SparsityPattern.unstructured(), "wanda", "sensitivity", null,
+        Map.of("allocator.samples", "8"), Mode.ONE_SHOT, 0);
+    CalibrationConfig calib = new CalibrationConfig(tmp.resolve("m/calib"), null, CalibrationSources.Format.NPY,
+        8, 4, "cpu");
+    PruneReport report = new PruneJob(model, tmp.resolve("sens.onnx"), null, SelectionRules.DEFAULT, o,
+        ExternalDataPolicy.AUTO)
+        .run(StrategyRegistry.load(getClass().getClassLoader()), Progress.NONE, m -> calib.open(m, Progress.NONE));
+    @SuppressWarnings("unchecked")
+    Map<String, Map<Double, Double>> measured = (Map<String, Map<Double, Double>>) report.settings().get("lossIncrease");
+    assertEquals(4, measured.size());
+    boolean changed = false;
+    for (Map<Double, Double> curve : measured.values()) {
+      for (double v : curve.values()) {
+        assertTrue(Double.isFinite(v), measured.toString());
+        changed |= v != 0;
+      }
+    }
+    assertTrue(changed, measured.toString());
+  }
 }

@@ -1,0 +1,116 @@
+package dev.shears.plugins.allocation;
+
+import dev.shears.api.Allocator;
+import dev.shears.api.Block;
+import dev.shears.api.Evidence;
+import dev.shears.api.InvalidConfigurationException;
+import dev.shears.api.ZerothOrderSettings;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Per-block sparsity from measured sensitivity (ALGORITHM.md §1c): each block is pruned alone,
+ * by the run's scorer, at a few sparsities around the target and the calibration loss is
+ * measured ({@link Block#lossIncrease(double)}); the curves are made convex and
+ * non-decreasing, and the sparsities that minimise the summed loss increase while removing
+ * exactly {@code s · P} weights are chosen by {@link LossCurves#solve}.
+ */
+public final class SensitivityAllocator implements Allocator {
+  /** The largest sparsity a block is measured or put at. */
+  static final double MAX_SPARSITY = 0.99;
+
+  private final double[] offsets;
+  private final double maxSparsityDelta;
+  private final ZerothOrderSettings batches;
+
+  /**
+   * Creates the allocator.
+   *
+   * @param offsets the measured sparsities, as offsets from the global target
+   * @param maxSparsityDelta how far above the global sparsity a block may go, non-negative
+   * @param batches the calibration samples and batch size the losses are measured on
+   */
+  public SensitivityAllocator(double[] offsets, double maxSparsityDelta, ZerothOrderSettings batches) {
+    if (offsets.length == 0) {
+      throw new IllegalArgumentException("the grid needs at least one offset");
+    }
+    for (double o : offsets) {
+      if (!Double.isFinite(o)) {
+        throw new IllegalArgumentException("grid offsets must be finite: " + Arrays.toString(offsets));
+      }
+    }
+    if (!(maxSparsityDelta >= 0)) {
+      throw new IllegalArgumentException("maxSparsityDelta must be >= 0: " + maxSparsityDelta);
+    }
+    this.offsets = offsets.clone();
+    this.maxSparsityDelta = maxSparsityDelta;
+    this.batches = batches;
+  }
+
+  @Override
+  public Set<Evidence> evidence() {
+    return Set.of(Evidence.PRUNED_LOSS);
+  }
+
+  @Override
+  public ZerothOrderSettings zerothOrder() {
+    return batches;
+  }
+
+  @Override
+  public int lossEvaluationsPerBlock(double sparsity) {
+    return grid(sparsity).length;
+  }
+
+  /**
+   * The sparsities measured at this target: {@code s + offset}, clipped to
+   * {@code [0, min(0.99, s + maxSparsityDelta)]} (never below {@code s}), rounded to 1e-9,
+   * without repeats and without 0 (where the increase is 0 by definition), increasing.
+   */
+  double[] grid(double sparsity) {
+    double hi = Math.max(sparsity, Math.min(MAX_SPARSITY, sparsity + maxSparsityDelta));
+    TreeSet<Double> points = new TreeSet<>();
+    for (double o : offsets) {
+      double x = Math.min(hi, Math.max(0, sparsity + o));
+      x = Math.round(x * 1e9) / 1e9;
+      if (x > 0) {
+        points.add(x);
+      }
+    }
+    return points.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  @Override
+  public Map<String, Double> allocate(List<Block> blocks, double sparsity) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    if (sparsity == 0) {
+      blocks.forEach(b -> out.put(b.name(), 0.0));
+      return out;
+    }
+    double[] xs = grid(sparsity);
+    if (xs.length == 0 || xs[xs.length - 1] < sparsity) {
+      throw new InvalidConfigurationException("allocator.grid " + Arrays.toString(offsets)
+          + " measures no sparsity at or above the target " + sparsity + "; add an offset >= 0");
+    }
+    long[] sizes = new long[blocks.size()];
+    double[][][] curves = new double[blocks.size()][][];
+    for (int g = 0; g < blocks.size(); g++) {
+      Block block = blocks.get(g);
+      sizes[g] = block.parameterCount();
+      double[] ys = new double[xs.length];
+      for (int i = 0; i < xs.length; i++) {
+        ys[i] = block.lossIncrease(xs[i]);
+      }
+      curves[g] = LossCurves.convexify(xs, ys);
+    }
+    double[] s = LossCurves.solve(sizes, curves, sparsity);
+    for (int g = 0; g < blocks.size(); g++) {
+      out.put(blocks.get(g).name(), s[g]);
+    }
+    return out;
+  }
+}

@@ -33,6 +33,9 @@ public final class SparseGptScorer implements Scorer {
   private final MaskSelection.Group group;
   private final int blockSize;
   private final double dampening;
+  /** At most 256 MiB or an eighth of the heap of factors kept for reuse within the run. */
+  private final FactorCache factors =
+      new FactorCache(Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 8));
 
   /**
    * Creates the scorer.
@@ -82,7 +85,7 @@ public final class SparseGptScorer implements Scorer {
       n = layer.columns();
       sparsity = target.sparsity();
       pattern = target.pattern();
-      HessianFactor factor = HessianFactor.of(layer, dampening);
+      HessianFactor factor = factors.factor(layer, dampening);
       u = factor.upper();
       w = new float[rows * n];
       FloatBuffer source = layer.weights();

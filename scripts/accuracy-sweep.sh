@@ -7,7 +7,8 @@
 #   scripts/accuracy-sweep.sh tinyclip scorers      # uniform allocation; magnitude / wanda / sparsegpt,
 #                                                   # one-shot and sequential, 50-70% and 2:4
 #   scripts/accuracy-sweep.sh minilm allocators     # owl / ecoflap / sensitivity (seeds 1-3) with wanda
-#                                                   # and sparsegpt, 50-70%, in $MODE (default one-shot)
+#                                                   # and sparsegpt, 50-70%, in $MODE (default one-shot);
+#                                                   # ALLOCATORS, SCORERS, SEEDS, SPARSITIES narrow it
 #   scripts/accuracy-sweep.sh DIR defaults          # the defaults (no strategy flags), seeds 1-3, 50-70%
 #   scripts/accuracy-sweep.sh DIR all               # scorers + allocators (both modes) + defaults
 #
@@ -82,20 +83,23 @@ scorers() {
 
 allocators() {
   local mode=${MODE:-one-shot}
-  for s in 0.5 0.6 0.7; do
-    for scorer in wanda sparsegpt; do
-      run owl "$scorer" "$mode" "$s" -
-      for alloc in ${ALLOCATORS:-ecoflap sensitivity}; do
-        for seed in 1 2 3; do
-          run "$alloc" "$scorer" "$mode" "$s" "$seed"
-        done
+  for s in ${SPARSITIES:-0.5 0.6 0.7}; do
+    for scorer in ${SCORERS:-wanda sparsegpt}; do
+      for alloc in ${ALLOCATORS:-owl ecoflap sensitivity}; do
+        if [[ $alloc == owl ]]; then
+          run owl "$scorer" "$mode" "$s" -
+        else
+          for seed in ${SEEDS:-1 2 3}; do
+            run "$alloc" "$scorer" "$mode" "$s" "$seed"
+          done
+        fi
       done
     done
   done
 }
 
 defaults() {
-  for s in 0.5 0.6 0.7; do
+  for s in ${SPARSITIES:-0.5 0.6 0.7}; do
     for seed in 1 2 3; do
       run - - - "$s" "$seed"
     done

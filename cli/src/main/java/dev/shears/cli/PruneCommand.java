@@ -71,8 +71,8 @@ final class PruneCommand implements Callable<Integer> {
   String mode;
 
   @Option(names = "--strategy", paramLabel = "auto",
-      description = "auto: try a bounded list of configurations and keep the best: allocators uniform and ecoflap "
-          + "(unstructured sparsity only) x scorers wanda and sparsegpt, one-shot (4 candidates; with an N:M --pattern "
+      description = "auto: try a bounded list of configurations and keep the best: allocators uniform, ecoflap and "
+          + "sensitivity (unstructured sparsity only) x scorers wanda and sparsegpt, one-shot (6 candidates; with an N:M --pattern "
           + "the 2 scorers). Each is pruned with the calibration samples less the last quarter (at least one loss "
           + "batch) and scored by the calibration loss on those held-out samples; lowest loss wins, ties go to the "
           + "earlier. --allocator, --scorer or --mode given explicitly fix that dimension. Needs --calib.")

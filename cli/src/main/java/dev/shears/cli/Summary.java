@@ -23,12 +23,12 @@ final class Summary {
         + "scored by the %s loss on the last %d (dense model: %.6f)%n",
         InspectCommand.plural(rows.size(), "candidate"), s.get("fitSamples"),
         s.get("calibrationSamples"), s.get("loss"), s.get("heldOutSamples"), (Double) s.get("denseLoss"));
-    out.printf(Locale.ROOT, "  %-2s %-10s %-10s %-10s %14s %14s %9s%n", "#", "allocator", "scorer", "mode",
+    out.printf(Locale.ROOT, "  %-2s %-11s %-10s %-10s %14s %14s %9s%n", "#", "allocator", "scorer", "mode",
         "held-out loss", "increase", "seconds");
     int i = 0;
     for (Map<String, Object> row : rows) {
       Object allocator = row.get("allocator");
-      out.printf(Locale.ROOT, "  %-2d %-10s %-10s %-10s %14.6f %14.6f %9.3f%s%n", ++i,
+      out.printf(Locale.ROOT, "  %-2d %-11s %-10s %-10s %14.6f %14.6f %9.3f%s%n", ++i,
           allocator == null ? "- (N:M)" : allocator, row.get("scorer"), row.get("mode"),
           (Double) row.get("heldOutLoss"), (Double) row.get("lossIncrease"), (Double) row.get("seconds"),
           Boolean.TRUE.equals(row.get("winner")) ? "  <- winner" : "");

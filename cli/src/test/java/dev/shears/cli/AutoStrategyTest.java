@@ -69,7 +69,7 @@ class AutoStrategyTest {
     Path report = tmp.resolve("auto.json");
     CliRun r = auto(out, "--report", report.toString());
     assertEquals(0, r.exitCode(), r.err());
-    assertTrue(r.out().contains("strategy auto: 4 candidates"), r.out());
+    assertTrue(r.out().contains("strategy auto: 6 candidates"), r.out());
     assertTrue(r.out().contains("<- winner"), r.out());
     assertTrue(r.out().contains("held-out loss"), r.out());
 
@@ -78,7 +78,7 @@ class AutoStrategyTest {
     assertEquals(SAMPLES - HELD_OUT, search.get("fitSamples").asInt());
     assertEquals("contrastive", search.get("loss").asText());
     JsonNode rows = search.get("candidates");
-    assertEquals(4, rows.size());
+    assertEquals(6, rows.size());
 
     List<Map<String, HostTensor>> heldOut = heldOutBatches();
     double dense = contrastive(TINY.resolve("model.onnx"), heldOut);
@@ -90,7 +90,7 @@ class AutoStrategyTest {
     double bestByHand = Double.POSITIVE_INFINITY;
     int bestIndex = -1;
     String[][] candidates = {{"uniform", "wanda"}, {"uniform", "sparsegpt"}, {"ecoflap", "wanda"},
-        {"ecoflap", "sparsegpt"}};
+        {"ecoflap", "sparsegpt"}, {"sensitivity", "wanda"}, {"sensitivity", "sparsegpt"}};
     for (int i = 0; i < candidates.length; i++) {
       String allocator = candidates[i][0];
       String scorer = candidates[i][1];
@@ -148,7 +148,8 @@ class AutoStrategyTest {
     var opts = new PruneOptions(0.7, SparsityPattern.parse("unstructured"), "sparsegpt", "ecoflap", null, Map.of(),
         Mode.ONE_SHOT, 0);
     assertEquals(List.of(new AutoSearch.Candidate("uniform", "sparsegpt", Mode.ONE_SHOT),
-        new AutoSearch.Candidate("ecoflap", "sparsegpt", Mode.ONE_SHOT)),
+        new AutoSearch.Candidate("ecoflap", "sparsegpt", Mode.ONE_SHOT),
+        new AutoSearch.Candidate("sensitivity", "sparsegpt", Mode.ONE_SHOT)),
         AutoSearch.candidates(opts, AutoSearch.ALLOCATORS, List.of("sparsegpt"), Mode.ONE_SHOT));
     var nm = new PruneOptions(0.5, SparsityPattern.parse("2:4"), "wanda", "ecoflap", null, Map.of(), Mode.ONE_SHOT, 0);
     assertEquals(List.of(new AutoSearch.Candidate(null, "wanda", Mode.ONE_SHOT),

@@ -38,7 +38,7 @@ import java.util.function.Supplier;
  */
 public final class AutoSearch implements PruneJob.Pruner {
   /** The allocators searched unless {@code --allocator} fixes one (unstructured sparsity only). */
-  public static final List<String> ALLOCATORS = List.of("uniform", "ecoflap");
+  public static final List<String> ALLOCATORS = List.of("uniform", "ecoflap", "sensitivity");
   /** The scorers searched unless {@code --scorer} fixes one. */
   public static final List<String> SCORERS = List.of("wanda", "sparsegpt");
   /** The mode unless {@code --mode} fixes one. */
@@ -345,6 +345,13 @@ public final class AutoSearch implements PruneJob.Pruner {
       }
       used += Objects.requireNonNull(importanceSeconds.get(key));
       return known;
+    }
+
+    @Override
+    public BlockLosses blockLosses(Map<String, List<PrunableTensor>> blocks, ZerothOrderSettings settings,
+        CalibrationLoss loss, long seed) {
+      // measured with the candidate's own scorer, so nothing to share: its time is the candidate's
+      return engine.blockLosses(blocks, settings, loss, seed);
     }
 
     @Override

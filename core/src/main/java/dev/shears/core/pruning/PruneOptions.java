@@ -27,11 +27,11 @@ public record PruneOptions(
     long seed) {
 
   /** The fine stage's default strategy (README, "Choosing the defaults"). */
-  public static final String DEFAULT_SCORER = "wanda";
+  public static final String DEFAULT_SCORER = "sparsegpt";
   /** The coarse stage's default strategy. */
-  public static final String DEFAULT_ALLOCATOR = "ecoflap";
+  public static final String DEFAULT_ALLOCATOR = "sensitivity";
   /** The default mode, as {@code --mode} spells it. */
-  public static final String DEFAULT_MODE = "sequential";
+  public static final String DEFAULT_MODE = "one-shot";
 
   public PruneOptions {
     params = Map.copyOf(params);

@@ -449,10 +449,7 @@ final class DownstreamLoss {
   static List<Map<String, HostTensor>> readBatches(GraphProto graph, CalibrationSource source, int samples,
       int batchSize, CalibrationLoss loss, long seed) {
     // trailing padding may only be cut when the graph accepts shorter sequences
-    boolean dynamicSequence = graph.getInputList().stream()
-        .filter(v -> v.getName().equals("attention_mask"))
-        .anyMatch(v -> v.getType().getTensorType().getShape().getDimCount() == 2
-            && !v.getType().getTensorType().getShape().getDim(1).hasDimValue());
+    boolean dynamicSequence = PairedBatches.sequenceIsDynamic(graph);
     List<Map<String, HostTensor>> batches = new ArrayList<>();
     int taken = 0;
     try (CalibrationSource.BatchReader reader = source.open(batchSize)) {

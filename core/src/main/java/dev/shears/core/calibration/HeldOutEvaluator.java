@@ -47,10 +47,7 @@ final class HeldOutEvaluator implements HeldOutLoss {
     this.loss = loss;
     this.halfInputs = OrtTensors.halfInputs(graph);
     this.samples = heldOut.sampleCount();
-    boolean dynamicSequence = graph.getInputList().stream()
-        .filter(v -> v.getName().equals("attention_mask"))
-        .anyMatch(v -> v.getType().getTensorType().getShape().getDimCount() == 2
-            && !v.getType().getTensorType().getShape().getDim(1).hasDimValue());
+    boolean dynamicSequence = PairedBatches.sequenceIsDynamic(graph);
     try (CalibrationSource.BatchReader reader = heldOut.open(loss.preferredBatchSize())) {
       CalibrationBatch b;
       while ((b = reader.next()) != null) {

@@ -41,13 +41,23 @@ final class PaddingMask {
   static final String INPUT = "attention_mask";
 
   private final Set<String> masked;
+  private final boolean trims;
 
-  private PaddingMask(Set<String> masked) {
+  private PaddingMask(Set<String> masked, boolean trims) {
     this.masked = masked;
+    this.trims = trims;
   }
 
   /** No activation masked: every position counts. */
-  static final PaddingMask NONE = new PaddingMask(Set.of());
+  static final PaddingMask NONE = new PaddingMask(Set.of(), false);
+
+  /**
+   * Whether positions that are padding in every row of a batch may be cut before a pass: some
+   * activation is masked (so they would add nothing) and the sequence axis is not fixed.
+   */
+  boolean trims() {
+    return trims;
+  }
 
   /** Whether {@code activation}'s positions are weighted by the attention mask. */
   boolean masks(String activation) {
@@ -74,7 +84,7 @@ final class PaddingMask {
       if (batch == null) {
         return NONE;
       }
-      sample = PairedBatches.trimPadding(batch.inputs());
+      sample = PairedBatches.sequenceIsDynamic(graph) ? PairedBatches.trimPadding(batch.inputs()) : batch.inputs();
     } catch (IOException e) {
       throw new ShearsException("cannot read calibration data: " + e.getMessage(), e);
     }
@@ -110,7 +120,7 @@ final class PaddingMask {
         masked.add(a);
       }
     }
-    return new PaddingMask(masked);
+    return masked.isEmpty() ? NONE : new PaddingMask(masked, PairedBatches.sequenceIsDynamic(graph));
   }
 
   /** The runtime shapes of {@code activations} on one batch. */

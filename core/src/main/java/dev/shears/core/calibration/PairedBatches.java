@@ -48,6 +48,18 @@ final class PairedBatches {
   }
 
   /**
+   * Whether the model's {@code attention_mask} input has a sequence axis of no fixed size, so
+   * that {@link #trimPadding} may shorten it (a model exported with a fixed length refuses
+   * anything else).
+   */
+  static boolean sequenceIsDynamic(dev.shears.core.onnx.proto.Onnx.GraphProto graph) {
+    return graph.getInputList().stream()
+        .filter(v -> v.getName().equals("attention_mask"))
+        .anyMatch(v -> v.getType().getTensorType().getShape().getDimCount() == 2
+            && !v.getType().getTensorType().getShape().getDim(1).hasDimValue());
+  }
+
+  /**
    * Drops trailing token positions that are padding in every row of the batch (attention mask
    * 0): they change no output a loss reads — attention masks them out and pooling skips them —
    * but a text padded to a fixed 128 tokens would otherwise cost its full length in every

@@ -18,6 +18,24 @@ public final class MaskSelection {
     PER_TENSOR;
 
     /**
+     * The {@code group} parameter every score-based scorer shares, so that all spell, default
+     * and parse it alike: {@code per-row} (the reference behaviour of Wanda and SparseGPT) or
+     * {@code per-tensor}.
+     */
+    public static final ParamSpec PARAM = ParamSpec.ofChoice("group", "per-row",
+        "which weights compete: each output row alone, or the whole tensor", "per-row", "per-tensor");
+
+    /**
+     * The group a scorer's parameters ask for.
+     *
+     * @param params parameters declared with {@link #PARAM}
+     * @return the group
+     */
+    public static Group from(Params params) {
+      return parse(params.getChoice(PARAM.name()));
+    }
+
+    /**
      * Parses {@code per-row} or {@code per-tensor}.
      *
      * @param text the parameter value

@@ -1,11 +1,10 @@
 package dev.shears.example;
 
-import dev.shears.api.Evidence;
 import dev.shears.api.Layer;
-import dev.shears.api.LayerTarget;
-import dev.shears.api.MaskSelection;
-import dev.shears.api.PruneResult;
-import dev.shears.api.Scorer;
+import dev.shears.api.ParamSpec;
+import dev.shears.api.Params;
+import dev.shears.api.ScoringScorerProvider;
+import dev.shears.api.ShearsApi;
 import java.nio.FloatBuffer;
 import java.util.Set;
 
@@ -18,37 +17,36 @@ import java.util.Set;
  *
  * <p>A weight counts for more when it is large compared with the other weights of its row
  * (the same output) and of its column (the same input). Unlike plain magnitude, an input
- * feature whose weights are all small is not wiped out in every row at once. The lowest
- * scores are pruned by {@link MaskSelection}, so counts, N:M patterns and ties behave exactly
- * as for the built-in scorers.
+ * feature whose weights are all small is not wiped out in every row at once.
+ *
+ * <p>The whole plugin is this class and its line in {@code
+ * META-INF/services/dev.shears.api.ScorerProvider}: {@link ScoringScorerProvider} makes it
+ * both the provider Shears finds and the scorer it runs, adds the shared {@code group}
+ * parameter, and prunes the lowest scores exactly as the built-in scorers do.
  */
-public final class RelativeImportanceScorer implements Scorer {
-  private final double columnWeight;
-  private final MaskSelection.Group group;
+public final class RelativeImportanceScorer extends ScoringScorerProvider {
 
-  /**
-   * Creates the scorer.
-   *
-   * @param columnWeight weight of the column term, at least 0
-   * @param group which weights compete
-   */
-  public RelativeImportanceScorer(double columnWeight, MaskSelection.Group group) {
-    this.columnWeight = columnWeight;
-    this.group = group;
+  /** The public no-argument constructor {@link java.util.ServiceLoader} needs; cheap. */
+  public RelativeImportanceScorer() {
+    super("relative-importance",
+        "prunes by |w| relative to its row and column sums (data-free RIA); example plugin",
+        ShearsApi.VERSION,  // a compile-time constant: the API this jar was built against
+        Set.of(),           // weights only: no calibration data needed
+        ParamSpec.ofDouble("columnWeight", 1.0, "weight of the column term; 0 ranks like magnitude within a row"));
   }
 
   @Override
-  public MaskSelection.Group group() {
-    return group;
+  protected void check(Params params) {
+    double columnWeight = params.getDouble("columnWeight");
+    if (columnWeight < 0) {
+      // (a range in the ParamSpec would say this too; a check can test anything)
+      throw new IllegalArgumentException("scorer.columnWeight must be at least 0, got " + columnWeight);
+    }
   }
 
   @Override
-  public Set<Evidence> evidence() {
-    return Set.of(); // weights only: no calibration data needed
-  }
-
-  @Override
-  public PruneResult prune(Layer layer, LayerTarget target) {
+  protected float[] scores(Layer layer, Params params) {
+    double columnWeight = params.getDouble("columnWeight");
     int rows = layer.rows();
     int columns = layer.columns();
     FloatBuffer w = layer.weights();
@@ -69,7 +67,7 @@ public final class RelativeImportanceScorer implements Scorer {
             (float) (relative(a, rowSums[r]) + columnWeight * relative(a, columnSums[c]));
       }
     }
-    return PruneResult.maskOnly(MaskSelection.select(scores, rows, columns, target, group));
+    return scores;
   }
 
   private static double relative(double a, double sum) {

@@ -2,6 +2,7 @@ package dev.shears.plugins.scoring;
 
 import dev.shears.api.InvalidConfigurationException;
 import dev.shears.api.ParamSpec;
+import dev.shears.api.MaskSelection;
 import dev.shears.api.Params;
 import dev.shears.api.Scorer;
 import dev.shears.api.ScorerProvider;
@@ -26,7 +27,7 @@ public final class SparseGptScorerProvider implements ScorerProvider {
   @Override
   public List<ParamSpec> parameters() {
     return List.of(
-        ComparisonGroup.SPEC,
+        MaskSelection.Group.PARAM,
         ParamSpec.ofInt("blockSize", 128, "columns pruned together before the lazy update"),
         ParamSpec.ofDouble("dampening", 0.01, "fraction of mean diag(H) added to the diagonal"));
   }
@@ -48,6 +49,6 @@ public final class SparseGptScorerProvider implements ScorerProvider {
       throw new InvalidConfigurationException(
           "parameter 'scorer.dampening' must be >= 0, got " + dampening);
     }
-    return new SparseGptScorer(ComparisonGroup.from(params), blockSize, dampening);
+    return new SparseGptScorer(MaskSelection.Group.from(params), blockSize, dampening);
   }
 }

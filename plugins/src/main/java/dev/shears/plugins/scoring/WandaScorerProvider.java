@@ -1,6 +1,7 @@
 package dev.shears.plugins.scoring;
 
 import dev.shears.api.ParamSpec;
+import dev.shears.api.MaskSelection;
 import dev.shears.api.Params;
 import dev.shears.api.Scorer;
 import dev.shears.api.ScorerProvider;
@@ -24,7 +25,7 @@ public final class WandaScorerProvider implements ScorerProvider {
 
   @Override
   public List<ParamSpec> parameters() {
-    return List.of(ComparisonGroup.SPEC);
+    return List.of(MaskSelection.Group.PARAM);
   }
 
   @Override
@@ -34,6 +35,6 @@ public final class WandaScorerProvider implements ScorerProvider {
 
   @Override
   public Scorer create(Params params) {
-    return new WandaScorer(ComparisonGroup.from(params));
+    return new WandaScorer(MaskSelection.Group.from(params));
   }
 }

@@ -181,8 +181,8 @@ class AutoStrategyTest {
         "--calib", TINY.resolve("calib").toString(), "--calib-samples", "32", "--sparsity", "0.5", "--device", "cpu",
         "--scorer", "sparsegpt", "--strategy", "auto", "--quiet");
     assertEquals(0, r.exitCode(), r.err());
-    assertTrue(r.out().contains("strategy auto: 2 candidates pruned with the first 16 of 32"), r.out());
-    assertEquals(2, r.out().lines().filter(l -> l.matches("\\s+\\d .* sparsegpt\\s+one-shot .*")).count(), r.out());
+    assertTrue(r.out().contains("strategy auto: 3 candidates pruned with the first 16 of 32"), r.out());
+    assertEquals(3, r.out().lines().filter(l -> l.matches("\\s+\\d .* sparsegpt\\s+one-shot .*")).count(), r.out());
   }
 
   @Test

@@ -63,13 +63,13 @@ class MessagesTest {
   @Test
   void onlyTheStrategyThatNeedsDataIsNamed() {
     String out = tmp.resolve("o.onnx").toString();
-    String line = assertOneLine(2, "allocator 'ecoflap' needs calibration data (--calib PATH)", "prune", MODEL,
+    String line = assertOneLine(2, "allocator 'sensitivity' needs calibration data (--calib PATH)", "prune", MODEL,
         "--sparsity", "0.5", "--scorer", "magnitude", "-o", out);
     assertFalse(line.contains("scorer"), line);
-    line = assertOneLine(2, "scorer 'wanda' needs calibration data (--calib PATH)", "prune", MODEL,
+    line = assertOneLine(2, "scorer 'sparsegpt' needs calibration data (--calib PATH)", "prune", MODEL,
         "--sparsity", "0.5", "--allocator", "uniform", "-o", out);
     assertFalse(line.contains("allocator"), line);
-    assertOneLine(2, "scorer 'wanda' and allocator 'ecoflap' need calibration data", "prune", MODEL,
+    assertOneLine(2, "scorer 'sparsegpt' and allocator 'sensitivity' need calibration data", "prune", MODEL,
         "--sparsity", "0.5", "-o", out);
     // an N:M pattern does not use the allocator
     assertOneLine(2, "scorer 'sparsegpt' needs calibration data", "prune", MODEL, "--pattern", "2:4",

@@ -36,7 +36,8 @@ class ProgressOutputTest {
 
   String[] prune(String out, String... extra) {
     List<String> a = new ArrayList<>(List.of("prune", TINY.resolve("model.onnx").toString(), "-o", out,
-        "--sparsity", "0.5", "--allocator", "ecoflap", "--param", "allocator.samples=8", "--calib",
+        "--sparsity", "0.5", "--allocator", "ecoflap", "--scorer", "wanda", "--mode", "sequential",
+        "--param", "allocator.samples=8", "--calib",
         TINY.resolve("calib").toString(), "--calib-samples", "32"));
     a.addAll(List.of(extra));
     return a.toArray(String[]::new);

@@ -103,7 +103,7 @@ class PruneErrorsTest {
 
   @Test
   void calibrationRequiredForWanda() throws Exception {
-    assertFails(2, "scorer 'wanda' and allocator 'ecoflap' need calibration data (--calib PATH)", "prune", MODEL,
+    assertFails(2, "scorer 'wanda' and allocator 'sensitivity' need calibration data (--calib PATH)", "prune", MODEL,
         "--sparsity", "0.5", "--scorer", "wanda");
   }
 

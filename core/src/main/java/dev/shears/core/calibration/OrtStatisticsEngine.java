@@ -53,8 +53,10 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
   private final Map<String, Object> diagnostics = new LinkedHashMap<>();
   private final SessionFactory sessions;
   private final boolean countPadding;
-  /** Decided on the first statistics pass; null until then. */
-  private PaddingMask paddingMask;
+  /** The masked activations among those {@link #maskDecided} holds. */
+  private PaddingMask paddingMask = PaddingMask.NONE;
+  /** The activations whose masking has been decided, so that each is decided once. */
+  private final Set<String> maskDecided = new HashSet<>();
   /** Wall time of statistics runs: building their sessions, and the passes over the data. */
   private long sessionNanos;
   private long passNanos;
@@ -122,20 +124,22 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
 
   /**
    * Empty probes for {@code tensors}, masking padded text positions unless the user asked to
-   * count them. The mask is decided once, on the first call, for every prunable tensor's
-   * activations, so that sequential stages and one-shot passes agree.
+   * count them. Each activation's masking is decided once, the first time a pass reads it,
+   * so that sequential stages and one-shot passes agree.
    */
   private StatisticsProbes probes(List<PrunableTensor> tensors) {
     if (countPadding) {
       return new StatisticsProbes(opset);
     }
-    if (paddingMask == null) {
-      Set<String> candidates = new LinkedHashSet<>();
-      for (PrunableTensor t : tensors) {
-        t.consumers().stream().filter(c -> !c.activationTransposed()).forEach(c -> candidates.add(c.activation()));
-      }
-      paddingMask = PaddingMask.detect(model.proto().getGraph(), graphInputs, candidates, source, sessions, env,
-          halfInputs);
+    Set<String> undecided = new LinkedHashSet<>();
+    for (PrunableTensor t : tensors) {
+      t.consumers().stream().filter(c -> !c.activationTransposed()).map(c -> c.activation())
+          .filter(a -> !maskDecided.contains(a)).forEach(undecided::add);
+    }
+    if (!undecided.isEmpty()) {
+      paddingMask = paddingMask.with(PaddingMask.detect(model.proto().getGraph(), graphInputs, undecided, source,
+          sessions, env, halfInputs));
+      maskDecided.addAll(undecided);
       diagnostics.put("paddingMasked", !paddingMask.isEmpty());
     }
     return new StatisticsProbes(opset, PaddingMask.INPUT, paddingMask::masks);
@@ -169,7 +173,7 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
         try {
           // with padding masked, positions that are padding in every row of the batch add
           // nothing to any statistic: cut them, and the pass is as long as the longest text
-          Map<String, HostTensor> inputs = paddingMask != null && paddingMask.trims()
+          Map<String, HostTensor> inputs = paddingMask.trims()
               ? PairedBatches.trimPadding(batch.inputs()) : batch.inputs();
           for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
             if (wantedInputs.contains(e.getKey())) {

@@ -68,6 +68,19 @@ final class PaddingMask {
     return masked.isEmpty();
   }
 
+  /** This decision together with {@code other}'s, made for other activations of the model. */
+  PaddingMask with(PaddingMask other) {
+    if (other.isEmpty()) {
+      return this;
+    }
+    if (isEmpty()) {
+      return other;
+    }
+    Set<String> both = new LinkedHashSet<>(masked);
+    both.addAll(other.masked);
+    return new PaddingMask(both, trims || other.trims);
+  }
+
   /**
    * Decides for {@code candidates} (activations whose features lie on the last axis) by
    * running the graph up to them on the first two calibration samples.
@@ -112,7 +125,7 @@ final class PaddingMask {
     if (textual.isEmpty()) {
       return NONE;
     }
-    Map<String, long[]> shapes = shapes(graph, graphInputs, textual, sample, sessions, env, halfInputs);
+    Map<String, long[]> shapes = shapes(sub, graph, graphInputs, textual, sample, sessions, env, halfInputs);
     Set<String> masked = new LinkedHashSet<>();
     for (String a : textual) {
       long[] s = shapes.get(a);
@@ -124,7 +137,8 @@ final class PaddingMask {
   }
 
   /** The runtime shapes of {@code activations} on one batch. */
-  private static Map<String, long[]> shapes(GraphProto graph, Set<String> graphInputs, Set<String> activations,
+  private static Map<String, long[]> shapes(Subgraph sub, GraphProto graph, Set<String> graphInputs,
+      Set<String> activations,
       Map<String, HostTensor> sample, SessionFactory sessions, OrtEnvironment env,
       Map<String, DataType> halfInputs) {
     List<NodeProto> shapeNodes = new ArrayList<>();
@@ -135,7 +149,6 @@ final class PaddingMask {
       shapeNodes.add(NodeProto.newBuilder().setOpType("Shape").setName(out).addInput(a).addOutput(out).build());
       outputOf.put(a, out);
     }
-    Subgraph sub = new Subgraph(graph);
     BitSet nodes = sub.nodesFor(activations, graphInputs);
     Set<String> needed = sub.inputsOf(nodes);
     needed.addAll(activations);

@@ -160,13 +160,12 @@ public final class PruningPipeline {
         Map<String, Double> decided;
         if (prunedLoss) {
           denseScorerStats = dense;
-          Map<String, LayerStatistics> denseStats = dense;
           StatisticsEngine.BlockLosses losses = timings.time("pruned loss (dense pass)",
               () -> engine.blockLosses(blocks, allocator.zerothOrder(), loss, options.seed()));
           long perBlock = Math.max(0, allocator.lossEvaluationsPerBlock(options.sparsity()));
           try (losses;
               Progress.Task bar = progress.start("Pruned-loss evaluations", perBlock * blocks.size())) {
-            BlockSensitivity sensitivity = new BlockSensitivity(model, blocks, denseStats, scorer, losses, bar);
+            BlockSensitivity sensitivity = new BlockSensitivity(model, blocks, dense, scorer, losses, bar);
             List<Block> views = blockViews(model, blocks, dense, importance, sensitivity, context);
             long start = System.nanoTime();
             try {
@@ -199,9 +198,8 @@ public final class PruningPipeline {
       try {
         if (scorerStats.isEmpty() || options.mode() == Mode.ONE_SHOT) {
           // one-shot statistics are the dense model's: those taken for the coarse stage serve
-          Map<String, LayerStatistics> reuse = denseScorerStats;
           Map<String, LayerStatistics> stats = scorerStats.isEmpty() ? Map.of()
-              : reuse != null ? reuse
+              : denseScorerStats != null ? denseScorerStats
               : timings.time("statistics", () -> engine.oneShot(inventory.prunable(), scorerStats));
           try (Progress.Task bar = progress.start("Pruning", inventory.prunable().size())) {
             timings.time("scoring and masking", () -> {

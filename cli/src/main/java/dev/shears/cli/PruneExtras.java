@@ -126,8 +126,7 @@ final class PruneExtras {
    *     'ecoflap' need", or null when neither reads calibration evidence
    */
   static String checkStrategies(StrategyRegistry registry, PruneOptions options) {
-    Map<StrategyKind, Map<String, String>> params =
-        dev.shears.core.pruning.PruningPipeline.splitParams(options.params());
+    Map<StrategyKind, Map<String, String>> params = options.paramsByKind();
     Suggest.strategyExists(registry, StrategyKind.SCORER, options.scorer());
     Suggest.strategyExists(registry, StrategyKind.ALLOCATOR, options.allocator());
     if (options.loss() != null) {

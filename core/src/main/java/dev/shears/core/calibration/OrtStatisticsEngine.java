@@ -369,6 +369,11 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
   }
 
   @Override
+  public String device() {
+    return device.toString();
+  }
+
+  @Override
   public void close() {
     // sessions are closed after each pass; the environment is shared and lives with the JVM
     sessions.close();

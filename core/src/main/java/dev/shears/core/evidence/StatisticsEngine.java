@@ -49,6 +49,9 @@ public interface StatisticsEngine extends AutoCloseable {
     return Map.of();
   }
 
+  /** Where the forward passes run ({@code cpu}, {@code cuda:0}), for the report's environment. */
+  String device();
+
   /**
    * How stages split, in seconds, keyed {@code STAGE / PART} (for example
    * {@code statistics / passes}); the pipeline adds them to the report's timings.

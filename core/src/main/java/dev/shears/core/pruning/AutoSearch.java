@@ -121,10 +121,10 @@ public final class AutoSearch implements PruneJob.Pruner {
   @Override
   public PruningPipeline.Result prune(ModelFile model, Inventory inventory, Supplier<StatisticsEngine> engines) {
     long start = System.nanoTime();
-    Map<StrategyKind, Map<String, String>> params = PruningPipeline.splitParams(options.params());
-    PruningPipeline picker = new PruningPipeline(registry, progress);
-    CalibrationLoss loss = picker.loss(model, options.loss(), params.get(StrategyKind.LOSS));
-    String lossName = options.loss() != null ? options.loss() : picker.chosenLoss;
+    Map<StrategyKind, Map<String, String>> params = options.paramsByKind();
+    LossChoice choice = LossChoice.of(registry, model, options.loss(), params.get(StrategyKind.LOSS), progress);
+    CalibrationLoss loss = choice.loss();
+    String lossName = choice.name();
     int lossBatch = loss.preferredBatchSize();
 
     // what the candidates read: allocators' evidence by name, and the union of one-shot statistics
@@ -248,7 +248,7 @@ public final class AutoSearch implements PruneJob.Pruner {
     search.put("oneByOneSeconds", round(oneByOne));
     progress.note("strategy auto: winner " + w + " (held-out " + lossName + " loss "
         + String.format(Locale.ROOT, "%.6g", bestLoss) + ")");
-    return new PruningPipeline.Result(best.pruned(), best.report().withSearch(search));
+    return new PruningPipeline.Result(best.pruned(), best.report().withSearch(search), best.device());
   }
 
   private static double round(double seconds) {
@@ -362,6 +362,11 @@ public final class AutoSearch implements PruneJob.Pruner {
     @Override
     public Map<String, Double> timingsSeconds() {
       return engine.timingsSeconds();
+    }
+
+    @Override
+    public String device() {
+      return engine.device();
     }
 
     @Override

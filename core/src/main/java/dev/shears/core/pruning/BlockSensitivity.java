@@ -67,8 +67,8 @@ final class BlockSensitivity {
       LayerTarget target = new LayerTarget(sparsity, SparsityPattern.unstructured());
       Map<String, ByteBuffer> replaced = new ConcurrentHashMap<>();
       // tensors are independent: prune them on all cores, as the fine stage does
-      PruningPipeline.inParallel(tensors, t -> {
-        PruningPipeline.Pruned p = PruningPipeline.prune(model, t, dense.get(t.name()), scorer, target);
+      TensorPruning.inParallel(tensors, t -> {
+        TensorPruning.Pruned p = TensorPruning.prune(model, t, dense.get(t.name()), scorer, target);
         replaced.put(t.name(), WeightCodec.storedBytes(t, p.values()));
       });
       double increase = losses.lossIncrease(block, replaced);

@@ -47,11 +47,6 @@ public record PruneJob(
     this(input, output, report, rules, options, externalData, TensorStorage.DENSE);
   }
 
-  private static String deviceOf(PruneReport report) {
-    Object engine = report.settings().get("engine");
-    return engine instanceof java.util.Map<?, ?> m && m.get("device") != null ? m.get("device").toString() : null;
-  }
-
   /**
    * For a model whose weights are stored as sparse initializers (prune --storage sparse) and
    * that therefore has no dense prunable weight: what to do, on one line; else null.
@@ -149,10 +144,9 @@ public record PruneJob(
           // streams each pruned tensor from the store: never all new values in memory at once
           ModelWriter.write(model.proto(), model, result.pruned(), output, externalData);
         }
-        Object mode = result.report().settings().get("mode");
         PruneReport written = result.report().withOutput(output.toString())
-            .withEnvironment(RunEnvironment.capture("data-free".equals(mode) ? "none (data-free: no forward passes)"
-                : deviceOf(result.report()), options.seed()));
+            .withEnvironment(RunEnvironment.capture(result.device() == null ? "none (data-free: no forward passes)"
+                : result.device(), options.seed()));
         written.settings().put("storage", storage.name().toLowerCase(java.util.Locale.ROOT));
         written.timingsSeconds().put("write", (System.nanoTime() - writeStart) / 1e9);
         written.timingsSeconds().put("total", (System.nanoTime() - start) / 1e9);

@@ -1,7 +1,11 @@
 package dev.shears.core.pruning;
 
+import dev.shears.api.InvalidConfigurationException;
 import dev.shears.api.SparsityPattern;
+import dev.shears.api.StrategyKind;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What the user asked the pipeline to do.
@@ -35,5 +39,34 @@ public record PruneOptions(
 
   public PruneOptions {
     params = Map.copyOf(params);
+  }
+
+  /**
+   * The {@code --param} values by strategy kind, keys without their prefix (every kind present,
+   * keys sorted).
+   *
+   * @throws InvalidConfigurationException for a key that is not {@code KIND.NAME}
+   */
+  public Map<StrategyKind, Map<String, String>> paramsByKind() {
+    Map<StrategyKind, Map<String, String>> split = new LinkedHashMap<>();
+    for (StrategyKind k : StrategyKind.values()) {
+      split.put(k, new TreeMap<>());
+    }
+    for (Map.Entry<String, String> e : new TreeMap<>(params).entrySet()) {
+      String key = e.getKey();
+      int dot = key.indexOf('.');
+      StrategyKind kind = null;
+      for (StrategyKind k : StrategyKind.values()) {
+        if (dot > 0 && key.substring(0, dot).equals(k.label())) {
+          kind = k;
+        }
+      }
+      if (kind == null || dot == key.length() - 1) {
+        throw new InvalidConfigurationException("--param " + key
+            + ": keys are scorer.NAME, allocator.NAME or loss.NAME (see shears plugins)");
+      }
+      split.get(kind).put(key.substring(dot + 1), e.getValue());
+    }
+    return split;
   }
 }

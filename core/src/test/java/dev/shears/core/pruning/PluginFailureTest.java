@@ -55,7 +55,7 @@ class PluginFailureTest {
       tensors.add(new PrunableTensor("t" + i, i, "b", "tower", DataType.FLOAT, WeightLayout.OUT_IN, 2, 2, List.of()));
     }
     for (int round = 0; round < 20; round++) {
-      RuntimeException e = assertThrows(RuntimeException.class, () -> PruningPipeline.inParallel(tensors, t -> {
+      RuntimeException e = assertThrows(RuntimeException.class, () -> TensorPruning.inParallel(tensors, t -> {
         int i = Integer.parseInt(t.name().substring(1));
         LockSupport.parkNanos(ThreadLocalRandom.current().nextInt(200_000));
         if (i == 11 || i == 12 || i == 40 || i == 63) {

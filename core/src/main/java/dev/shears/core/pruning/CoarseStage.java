@@ -1,0 +1,167 @@
+package dev.shears.core.pruning;
+
+import dev.shears.api.Block;
+import dev.shears.api.CalibrationLoss;
+import dev.shears.api.Evidence;
+import dev.shears.api.Layer;
+import dev.shears.api.LayerTarget;
+import dev.shears.api.RunContext;
+import dev.shears.core.evidence.LayerStatistics;
+import dev.shears.core.evidence.StatisticsEngine;
+import dev.shears.core.graph.PrunableTensor;
+import dev.shears.core.onnx.ModelFile;
+import dev.shears.core.progress.Progress;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The coarse stage: how sparse each block should be. The allocator decides from the evidence it
+ * asked for (dense statistics, zeroth-order importance, measured pruned-block losses); an N:M
+ * pattern fixes every block's sparsity and no allocator runs. Ends with the per-tensor targets
+ * that keep the global budget exactly.
+ */
+final class CoarseStage {
+  private final ModelFile model;
+  private final Map<String, List<PrunableTensor>> blocks;
+  private final List<PrunableTensor> prunable;
+  private final PruneOptions options;
+  private final Strategies strategies;
+  private final Timings timings;
+  private final Progress progress;
+
+  CoarseStage(ModelFile model, Map<String, List<PrunableTensor>> blocks, List<PrunableTensor> prunable,
+      PruneOptions options, Strategies strategies, Timings timings, Progress progress) {
+    this.model = model;
+    this.blocks = blocks;
+    this.prunable = prunable;
+    this.options = options;
+    this.strategies = strategies;
+    this.timings = timings;
+    this.progress = progress;
+  }
+
+  /**
+   * What the coarse stage decided, and what it measured that later stages and the report use.
+   *
+   * @param blockSparsity each block's sparsity
+   * @param tensorSparsity each tensor's sparsity (the budget kept exactly across tensors), or
+   *     {@code null} for an N:M pattern
+   * @param importance each block's zeroth-order importance, or {@code null} when not estimated
+   * @param denseStatistics the dense model's statistics of the scorer's kinds, taken for the
+   *     pruned-loss measurements (a one-shot fine stage reuses them), or {@code null}
+   * @param lossIncrease the measured loss increase per block and sparsity, or {@code null}
+   * @param loss the calibration loss, or {@code null} when none was evaluated
+   */
+  record Outcome(Map<String, Double> blockSparsity, Map<String, Double> tensorSparsity,
+      Map<String, Double> importance, Map<String, LayerStatistics> denseStatistics,
+      Map<String, Map<Double, Double>> lossIncrease, LossChoice loss) {
+
+    /** The fine stage's target for one tensor. */
+    LayerTarget target(PrunableTensor t, dev.shears.api.SparsityPattern pattern) {
+      double s = tensorSparsity != null ? tensorSparsity.get(t.name()) : blockSparsity.get(t.block());
+      return new LayerTarget(s, pattern);
+    }
+  }
+
+  /**
+   * Runs the stage.
+   *
+   * @param engine the calibration engine, or {@code null} when the run needs no data
+   * @param losses resolves the calibration loss when the allocator evaluates one
+   */
+  Outcome run(StatisticsEngine engine, java.util.function.Supplier<LossChoice> losses) {
+    if (!options.pattern().isUnstructured()) {
+      double s = options.pattern().impliedSparsity();
+      Map<String, Double> allocation = new LinkedHashMap<>();
+      for (String b : blocks.keySet()) {
+        allocation.put(b, s);
+      }
+      progress.note("note: --pattern " + options.pattern() + " fixes every tensor's sparsity at "
+          + s + "; the allocator is not used");
+      return new Outcome(allocation, null, null, null, null, null);
+    }
+    Guarded.GuardedAllocator allocator = strategies.allocator();
+    Set<Evidence> allocStats = EnumSet.noneOf(Evidence.class);
+    allocStats.addAll(allocator.evidence());
+    allocStats.remove(Evidence.ZEROTH_ORDER_IMPORTANCE);
+    allocStats.remove(Evidence.PRUNED_LOSS);
+    if (strategies.prunedLoss()) {
+      // blocks are pruned from the dense model's statistics to measure their losses: one
+      // pass takes the scorer's kinds with the allocator's
+      allocStats.addAll(strategies.scorer().evidence());
+    }
+    Map<String, LayerStatistics> dense = allocStats.isEmpty() ? Map.of()
+        : timings.time("statistics (allocation)", () -> engine.oneShot(prunable, allocStats));
+    LossChoice loss = strategies.usesLoss() ? losses.get() : null;
+    CalibrationLoss calibrationLoss = loss == null ? null : loss.loss();
+    Map<String, Double> importance = null;
+    if (allocator.evidence().contains(Evidence.ZEROTH_ORDER_IMPORTANCE)) {
+      importance = timings.time("zeroth-order importance", () -> engine.blockImportance(
+          blocks, allocator.zerothOrder(), calibrationLoss, options.seed()));
+    }
+    Map<String, Double> decided;
+    Map<String, Map<Double, Double>> measured = null;
+    Map<String, LayerStatistics> denseScorerStats = null;
+    if (strategies.prunedLoss()) {
+      denseScorerStats = dense;
+      StatisticsEngine.BlockLosses blockLosses = timings.time("pruned loss (dense pass)",
+          () -> engine.blockLosses(blocks, allocator.zerothOrder(), calibrationLoss, options.seed()));
+      long perBlock = Math.max(0, allocator.lossEvaluationsPerBlock(options.sparsity()));
+      try (blockLosses;
+          Progress.Task bar = progress.start("Pruned-loss evaluations", perBlock * blocks.size())) {
+        BlockSensitivity sensitivity =
+            new BlockSensitivity(model, blocks, dense, strategies.scorer(), blockLosses, bar);
+        List<Block> views = blockViews(dense, importance, sensitivity);
+        long start = System.nanoTime();
+        try {
+          decided = allocator.allocate(views, options.sparsity());
+        } catch (RuntimeException e) {
+          // a measurement's own failure (the runtime, the scorer, a loss) is not the allocator's
+          throw sensitivity.failure() != null ? sensitivity.failure() : e;
+        }
+        timings.add("pruned loss (measurements)", sensitivity.nanos());
+        timings.add("allocation", System.nanoTime() - start - sensitivity.nanos());
+        measured = sensitivity.measured();
+      }
+    } else {
+      List<Block> views = blockViews(dense, importance, null);
+      decided = timings.time("allocation", () -> allocator.allocate(views, options.sparsity()));
+    }
+    Map<String, Double> allocation = ContractChecks.allocation(allocator.who(), List.copyOf(blocks.keySet()), decided);
+    noteAllocation(allocation, importance);
+    Map<String, Double> tensorSparsity = BudgetPlan.of(blocks, allocation, options.sparsity(), allocator.who());
+    return new Outcome(allocation, tensorSparsity, importance, denseScorerStats, measured, loss);
+  }
+
+  private List<Block> blockViews(Map<String, LayerStatistics> stats, Map<String, Double> importance,
+      BlockSensitivity sensitivity) {
+    RunContext context = strategies.context();
+    List<Block> views = new ArrayList<>();
+    for (Map.Entry<String, List<PrunableTensor>> e : blocks.entrySet()) {
+      List<Layer> layers = new ArrayList<>();
+      for (PrunableTensor t : e.getValue()) {
+        layers.add(new LayerView(t, () -> WeightCodec.readView(model, t), stats.get(t.name()), context));
+      }
+      Double imp = importance == null ? null : importance.get(e.getKey());
+      views.add(new BlockView(e.getKey(), e.getValue().get(0).tower(), layers, imp, sensitivity, context));
+    }
+    return views;
+  }
+
+  /** The decision, as a small table on stderr. */
+  private void noteAllocation(Map<String, Double> allocation, Map<String, Double> importance) {
+    StringBuilder sb = new StringBuilder("allocation:");
+    for (Map.Entry<String, Double> e : allocation.entrySet()) {
+      sb.append(String.format(Locale.ROOT, "%n  %-40s sparsity %.4f", e.getKey(), e.getValue()));
+      if (importance != null) {
+        sb.append(String.format(Locale.ROOT, "  importance %.5g", importance.get(e.getKey())));
+      }
+    }
+    progress.note(sb.toString());
+  }
+}

@@ -14,9 +14,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Same model, data, options and seed: byte-identical output and the same report apart from
@@ -24,6 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code -XX:ActiveProcessorCount}), which sets both ONNX Runtime's intra-op threads and the
  * common fork-join pool that the scorers' parallel loops use.
  */
+// slow (child JVMs): "mvn -Pfast" leaves it out while developing; the default run and CI keep it
+@Tag("slow")
 class DeterminismTest {
   static final Path TINY = BundledModels.tinyClip();
 

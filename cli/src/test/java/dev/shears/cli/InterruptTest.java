@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * statistics passes, the write): exit 130, one line "shears: interrupted", no JVM crash report, no
  * temporary file left, and no half-written output.
  */
+// slow (child JVMs): "mvn -Pfast" leaves it out while developing; the default run and CI keep it
+@Tag("slow")
 class InterruptTest {
   static final Path TINY = BundledModels.tinyClip();
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# End-to-end bench (issue 7): prunes tinyclip-shapes and all-MiniLM-L6-v2 with uniform Wanda and
-# ECoFLaP + Wanda (sequential) and prints per-stage wall time and share, peak heap and RSS per
-# run, and the ratios (a) uniform Wanda / floor and (b) ecoflap+wanda / uniform wanda, the floor
-# being read + one plain ONNX Runtime pass over the same calibration set + write. All runs of a
-# model happen in one JVM, so the ratios compare like with like.
+# End-to-end bench: prunes tinyclip-shapes and all-MiniLM-L6-v2 with the defaults, uniform Wanda
+# and ECoFLaP + Wanda (sequential) and uniform Wanda one-shot, and prints per-stage wall time and
+# share, peak heap and RSS per run, and the ratios (a) uniform Wanda / floor, (b) ecoflap+wanda /
+# uniform wanda and (c) the defaults / floor, the floor being read + one plain ONNX Runtime pass
+# over the same calibration set (as the tokenizer pads it) + write. All runs of a model happen in
+# one JVM, so the ratios compare like with like.
 #
 #   scripts/bench.sh                 # both models
 #   scripts/bench.sh minilm          # one model (tinyclip | minilm); extra args go to the Bench main:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scale check (issue 7): builds a synthetic CLIP-shaped model with about 2.5 GB of fp32
+# Scale check: builds a synthetic CLIP-shaped model with about 2.5 GB of fp32
 # weights in external data (never committed), prunes it with uniform Wanda, and reports the
 # peak RSS against the model size.
 #

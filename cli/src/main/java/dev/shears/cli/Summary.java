@@ -1,5 +1,6 @@
 package dev.shears.cli;
 
+import dev.shears.core.pruning.PruneOptions;
 import dev.shears.core.report.BlockReport;
 import dev.shears.core.report.PruneReport;
 import java.io.PrintWriter;
@@ -40,6 +41,11 @@ final class Summary {
         + "the %d candidates one by one: %.3f s (estimated)%n", (Double) s.get("seconds"),
         (Double) s.get("costInWinnerPrunes"), (Double) s.get("winnerAloneSeconds"), rows.size(),
         (Double) s.get("oneByOneSeconds"));
+    if (s.get("costInDefaultPrunes") != null) {
+      out.printf(Locale.ROOT, "search: %.2f x one prune with the defaults (%s + %s, %s: %.3f s, estimated from its "
+          + "share)%n", (Double) s.get("costInDefaultPrunes"), PruneOptions.DEFAULT_ALLOCATOR,
+          PruneOptions.DEFAULT_SCORER, PruneOptions.DEFAULT_MODE, (Double) s.get("defaultAloneSeconds"));
+    }
   }
 
   static void print(PruneReport r, PrintWriter out) {

@@ -2,6 +2,7 @@ package dev.shears.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OnnxTensor;
@@ -118,6 +119,10 @@ class AutoStrategyTest {
     }
     assertEquals(candidates[bestIndex][0], search.get("winner").get("allocator").asText());
     assertEquals(candidates[bestIndex][1], search.get("winner").get("scorer").asText());
+    // the cost against one prune with the defaults (the sensitivity + sparsegpt candidate's share)
+    assertEquals(search.get("seconds").asDouble() / search.get("defaultAloneSeconds").asDouble(),
+        search.get("costInDefaultPrunes").asDouble(), 0.01);
+    assertTrue(r.out().contains("x one prune with the defaults (sensitivity + sparsegpt, one-shot: "), r.out());
     // the file written is the winner's: its held-out loss is the table's
     assertEquals(rows.get(bestIndex).get("heldOutLoss").asDouble(), contrastive(out, heldOut), 1e-7);
     assertArrayEquals(Files.readAllBytes(tmp.resolve(candidates[bestIndex][0] + "-" + candidates[bestIndex][1] + ".onnx")),
@@ -169,6 +174,8 @@ class AutoStrategyTest {
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.out().contains("strategy auto: 2 candidates"), r.out());
     assertTrue(r.out().contains("- (N:M)"), r.out());
+    // no allocator runs under N:M, so no candidate is the defaults' configuration
+    assertFalse(r.out().contains("one prune with the defaults"), r.out());
     try (OrtSession s = OrtEnvironment.getEnvironment().createSession(out.toString(), new OrtSession.SessionOptions())) {
       assertTrue(s.getOutputNames().contains("logits_per_image"));
     }

@@ -41,7 +41,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The end-to-end bench of issue 7: for each model, in one JVM, the floor (read + one plain ONNX
+ * The end-to-end bench: for each model, in one JVM, the floor (read + one plain ONNX
  * Runtime pass over the calibration set + write), uniform Wanda and ECoFLaP + Wanda (both
  * sequential, the default mode) and uniform Wanda one-shot, through {@link PruneJob}, with
  * per-stage wall time, peak heap and peak RSS per run, and the ratios. Run it with

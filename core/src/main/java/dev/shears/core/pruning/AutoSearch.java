@@ -246,6 +246,15 @@ public final class AutoSearch implements PruneJob.Pruner {
     search.put("winnerAloneSeconds", round(alone[bestIndex]));
     search.put("costInWinnerPrunes", round(total / alone[bestIndex]));
     search.put("oneByOneSeconds", round(oneByOne));
+    for (int i = 0; i < candidates.size(); i++) {
+      Candidate c = candidates.get(i);
+      if (PruneOptions.DEFAULT_ALLOCATOR.equals(c.allocator()) && PruneOptions.DEFAULT_SCORER.equals(c.scorer())
+          && c.mode() == Mode.forLabel(PruneOptions.DEFAULT_MODE)) {
+        // what the search costs against a plain prune with no strategy flags
+        search.put("defaultAloneSeconds", round(alone[i]));
+        search.put("costInDefaultPrunes", round(total / alone[i]));
+      }
+    }
     progress.note("strategy auto: winner " + w + " (held-out " + lossName + " loss "
         + String.format(Locale.ROOT, "%.6g", bestLoss) + ")");
     return new PruningPipeline.Result(best.pruned(), best.report().withSearch(search), best.device());

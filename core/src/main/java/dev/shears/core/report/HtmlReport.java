@@ -51,7 +51,9 @@ public final class HtmlReport {
         "Each candidate pruned with the first %s of %s calibration samples and scored by the %s loss on the last %s "
             + "(dense model: %.6f). Search: %.3f s, %.2f times the winner's own prune (estimated).",
         s.get("fitSamples"), s.get("calibrationSamples"), s.get("loss"), s.get("heldOutSamples"),
-        (Double) s.get("denseLoss"), (Double) s.get("seconds"), (Double) s.get("costInWinnerPrunes"))))
+        (Double) s.get("denseLoss"), (Double) s.get("seconds"), (Double) s.get("costInWinnerPrunes"))
+        + (s.get("costInDefaultPrunes") == null ? "" : String.format(Locale.ROOT,
+            " %.2f times one prune with the defaults (estimated).", (Double) s.get("costInDefaultPrunes")))))
         .append("</p>\n<table><thead><tr><th>allocator</th><th>scorer</th><th>mode</th>"
             + "<th class=\"n\">held-out loss</th><th class=\"n\">increase</th><th class=\"n\">seconds</th>"
             + "<th>winner</th></tr></thead><tbody>\n");

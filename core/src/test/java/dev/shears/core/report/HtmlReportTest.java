@@ -88,9 +88,13 @@ class HtmlReportTest {
     search.put("candidates", rows);
     search.put("seconds", 4.0);
     search.put("costInWinnerPrunes", 2.0);
+    assertFalse(HtmlReport.render(sample().withSearch(search)).contains("prune with the defaults"));
+    search.put("costInDefaultPrunes", 3.0);
     PruneReport r = sample().withSearch(search);
     String html = HtmlReport.render(r);
     assertTrue(html.contains("Strategy search") && html.contains("0.125000") && html.contains("sparsegpt&lt;b&gt;"),
+        html);
+    assertTrue(html.contains("own prune (estimated). 3.00 times one prune with the defaults"),
         html);
     assertTrue(ReportWriter.toJson(r).contains("\"search\""));
   }

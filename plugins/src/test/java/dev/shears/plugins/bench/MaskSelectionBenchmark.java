@@ -17,7 +17,7 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * Mask selection on a 4096 × 4096 tensor: per-row unstructured 50% and 2:4. Scores are in
- * weights per second (one operation = one weight). {@code sort*} is the pre-issue-7
+ * weights per second (one operation = one weight). {@code sort*} is the first
  * implementation ({@link SortSelection}), measured in the same run as the current one.
  */
 @State(Scope.Benchmark)

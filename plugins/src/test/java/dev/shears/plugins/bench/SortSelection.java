@@ -5,7 +5,7 @@ import java.util.BitSet;
 import java.util.stream.IntStream;
 
 /**
- * The per-row and N:M selection of {@code MaskSelection} as it was before issue 7 (a full sort
+ * The per-row and N:M selection of {@code MaskSelection} as it first was (a full sort
  * of every row, rows merged bit by bit), kept as the "before" of {@link MaskSelectionBenchmark}
  * and as a reference the tests compare the current selection to.
  */

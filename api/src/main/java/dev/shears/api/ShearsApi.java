@@ -13,8 +13,13 @@ public final class ShearsApi {
    * an interface that plugins implement, or a changed contract (what a strategy must return).
    * Additions that compiled plugins cannot notice (a new default method, a new type, a new
    * evidence kind) keep it; a plugin that uses such an addition needs a Shears that has it.
+   *
+   * <p>2: {@link FloatTensor} is a read-only class ({@code FloatTensor.of}, {@code get},
+   * {@code values()}) instead of a record with a writable {@code data()} array, and
+   * {@code StrategyRegistry}, which plugins never call, left the API for Shears' core.
+   * 1: the first API.
    */
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
 
   private ShearsApi() {}
 

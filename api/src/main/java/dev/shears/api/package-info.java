@@ -51,14 +51,13 @@
  *
  * <h2>Discovery</h2>
  *
- * <p>{@link dev.shears.api.StrategyRegistry#load(ClassLoader)} finds providers with
- * {@link java.util.ServiceLoader}: the built-in strategies on the class path first, then the
- * jars of {@code --plugin-path} and {@code SHEARS_PLUGIN_PATH}, in order. Built-ins get no
- * special treatment. A provider that fails to load, has an invalid name or declaration, or was
- * built for another API version is skipped and reported on one line that names its jar; see
- * {@link dev.shears.api.StrategyRegistry#problems()}. Two providers of one kind with the same
- * name (a built-in included) are both refused, naming both jars: which code runs never depends
- * on the order of the plugin path. These lines are shown even with {@code --quiet} and
+ * <p>Shears finds providers with {@link java.util.ServiceLoader}: the built-in strategies on
+ * the class path first, then the jars of {@code --plugin-path} and {@code SHEARS_PLUGIN_PATH},
+ * in order. Built-ins get no special treatment. A provider that fails to load, has an invalid
+ * name or declaration, or was built for another API version is skipped and reported on one
+ * line that names its jar ({@code shears plugins} lists them). Two providers of one kind with
+ * the same name (a built-in included) are both refused, naming both jars: which code runs never
+ * depends on the order of the plugin path. These lines are shown even with {@code --quiet} and
  * recorded in the prune report, which also records each strategy's jar and
  * {@linkplain dev.shears.api.StrategyProvider#version() version}.
  *

@@ -1,9 +1,9 @@
 package dev.shears.cli;
 
-import dev.shears.api.StrategyRegistry;
 import dev.shears.core.ShearsException;
 import dev.shears.core.progress.ConsoleProgress;
 import dev.shears.core.progress.Progress;
+import dev.shears.core.strategy.StrategyRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.MalformedURLException;

@@ -2,8 +2,8 @@ package dev.shears.cli;
 
 import dev.shears.api.ParamSpec;
 import dev.shears.api.StrategyKind;
-import dev.shears.api.StrategyRegistry;
 import dev.shears.core.report.ReportWriter;
+import dev.shears.core.strategy.StrategyRegistry;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

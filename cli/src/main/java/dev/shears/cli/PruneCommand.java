@@ -2,7 +2,6 @@ package dev.shears.cli;
 
 import dev.shears.api.InvalidConfigurationException;
 import dev.shears.api.SparsityPattern;
-import dev.shears.api.StrategyRegistry;
 import dev.shears.core.onnx.ExternalDataPolicy;
 import dev.shears.core.pruning.AutoSearch;
 import dev.shears.core.pruning.Mode;
@@ -10,6 +9,7 @@ import dev.shears.core.pruning.PruneJob;
 import dev.shears.core.pruning.PruneOptions;
 import dev.shears.core.progress.Progress;
 import dev.shears.core.report.PruneReport;
+import dev.shears.core.strategy.StrategyRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

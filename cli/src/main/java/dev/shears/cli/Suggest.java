@@ -2,7 +2,7 @@ package dev.shears.cli;
 
 import dev.shears.api.InvalidConfigurationException;
 import dev.shears.api.StrategyKind;
-import dev.shears.api.StrategyRegistry;
+import dev.shears.core.strategy.StrategyRegistry;
 import java.util.Collection;
 
 /** "Did you mean ...": the closest known name to a misspelled one. */

@@ -46,6 +46,6 @@ final class BatchRun implements ModelRun {
         values[i] = b.get();
       }
     }
-    return new FloatTensor(t.shape().clone(), values);
+    return FloatTensor.of(t.shape(), values);
   }
 }

@@ -323,7 +323,7 @@ final class DownstreamLoss {
 
   private static FloatTensor floatTensor(OnnxValue v) {
     OnnxTensor t = (OnnxTensor) v;
-    return new FloatTensor(t.getInfo().getShape(), OrtTensors.floats(t));
+    return FloatTensor.of(t.getInfo().getShape(), OrtTensors.floats(t));
   }
 
   /** The nodes downstream of a block's weights, what they read from outside, and the outputs they reach. */

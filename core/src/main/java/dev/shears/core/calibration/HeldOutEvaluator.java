@@ -105,7 +105,7 @@ final class HeldOutEvaluator implements HeldOutLoss {
           try (OrtSession.Result r = handle.session.run(feeds)) {
             for (Map.Entry<String, ai.onnxruntime.OnnxValue> e : r) {
               if (e.getValue() instanceof OnnxTensor t && t.getInfo().type == OnnxJavaType.FLOAT) {
-                outputs.put(e.getKey(), new FloatTensor(t.getInfo().getShape(), OrtTensors.floats(t)));
+                outputs.put(e.getKey(), FloatTensor.of(t.getInfo().getShape(), OrtTensors.floats(t)));
               }
             }
           }

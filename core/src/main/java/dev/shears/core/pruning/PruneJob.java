@@ -1,6 +1,5 @@
 package dev.shears.core.pruning;
 
-import dev.shears.api.StrategyRegistry;
 import dev.shears.core.ShearsException;
 import dev.shears.core.evidence.StatisticsEngine;
 import dev.shears.core.graph.Inventory;
@@ -16,6 +15,7 @@ import dev.shears.core.report.PruneReport;
 import dev.shears.core.report.ReportWriter;
 import dev.shears.core.report.RunEnvironment;
 import dev.shears.core.report.TensorReport;
+import dev.shears.core.strategy.StrategyRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Function;

@@ -2,7 +2,6 @@ package dev.shears.core.pruning;
 
 import dev.shears.api.InvalidConfigurationException;
 import dev.shears.api.StrategyKind;
-import dev.shears.api.StrategyRegistry;
 import dev.shears.core.ShearsException;
 import dev.shears.core.evidence.StatisticsEngine;
 import dev.shears.core.graph.Inventory;
@@ -13,6 +12,7 @@ import dev.shears.core.onnx.proto.Onnx.GraphProto;
 import dev.shears.core.onnx.proto.Onnx.ModelProto;
 import dev.shears.core.progress.Progress;
 import dev.shears.core.report.PruneReport;
+import dev.shears.core.strategy.StrategyRegistry;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;

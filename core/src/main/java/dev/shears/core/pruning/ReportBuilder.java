@@ -1,7 +1,6 @@
 package dev.shears.core.pruning;
 
 import dev.shears.api.StrategyKind;
-import dev.shears.api.StrategyRegistry;
 import dev.shears.core.Version;
 import dev.shears.core.evidence.StatisticsEngine;
 import dev.shears.core.graph.Consumer;
@@ -12,6 +11,7 @@ import dev.shears.core.onnx.ModelFile;
 import dev.shears.core.report.BlockReport;
 import dev.shears.core.report.PruneReport;
 import dev.shears.core.report.TensorReport;
+import dev.shears.core.strategy.StrategyRegistry;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shears.api.SparsityPattern;
-import dev.shears.api.StrategyRegistry;
 import dev.shears.core.calibration.source.CalibrationSources;
 import dev.shears.core.graph.BlockStages;
 import dev.shears.core.graph.Inventory;
@@ -17,6 +16,7 @@ import dev.shears.core.progress.Progress;
 import dev.shears.core.pruning.Mode;
 import dev.shears.core.pruning.PruneOptions;
 import dev.shears.core.pruning.PruningPipeline;
+import dev.shears.core.strategy.StrategyRegistry;
 import dev.shears.testdata.BundledModels;
 import java.io.OutputStream;
 import java.nio.file.Files;

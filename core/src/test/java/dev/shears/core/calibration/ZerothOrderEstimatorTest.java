@@ -55,8 +55,8 @@ class ZerothOrderEstimatorTest {
       FloatTensor y = candidate.output("y");
       FloatTensor d = dense.output("y");
       double total = 0;
-      for (int i = 0; i < y.data().length; i++) {
-        double r = y.data()[i] - (d.data()[i] + 1.0);
+      for (int i = 0; i < y.size(); i++) {
+        double r = y.get(i) - (d.get(i) + 1.0);
         total += r * r;
       }
       return total / (2.0 * y.dim(0));

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.shears.api.SparsityPattern;
-import dev.shears.api.StrategyRegistry;
 import dev.shears.core.calibration.Device;
 import dev.shears.core.calibration.HostTensor;
 import dev.shears.core.calibration.source.ModelInputEncoder;
@@ -15,6 +14,7 @@ import dev.shears.core.progress.Progress;
 import dev.shears.core.pruning.Mode;
 import dev.shears.core.pruning.PruneJob;
 import dev.shears.core.pruning.PruneOptions;
+import dev.shears.core.strategy.StrategyRegistry;
 import dev.shears.testdata.BundledModels;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shears.api.SparsityPattern;
-import dev.shears.api.StrategyRegistry;
 import dev.shears.core.PluginFailure;
 import dev.shears.core.ShearsException;
 import dev.shears.core.TestModels;
@@ -20,6 +19,7 @@ import dev.shears.core.onnx.DataType;
 import dev.shears.core.onnx.ModelFile;
 import dev.shears.core.progress.Progress;
 import dev.shears.core.report.PruneReport;
+import dev.shears.core.strategy.StrategyRegistry;
 import dev.shears.testdata.BundledModels;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.shears.api.SparsityPattern;
-import dev.shears.api.StrategyRegistry;
 import dev.shears.core.TestModels;
 import dev.shears.core.calibration.CalibrationConfig;
 import dev.shears.core.calibration.source.CalibrationSources;
@@ -14,6 +13,7 @@ import dev.shears.core.onnx.ModelFile;
 import dev.shears.core.onnx.proto.Onnx.GraphProto;
 import dev.shears.core.onnx.proto.Onnx.ModelProto;
 import dev.shears.core.progress.Progress;
+import dev.shears.core.strategy.StrategyRegistry;
 import dev.shears.testdata.BundledModels;
 import java.io.OutputStream;
 import java.nio.file.Files;

@@ -3,7 +3,6 @@ package dev.shears.core.pruning;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.shears.api.SparsityPattern;
-import dev.shears.api.StrategyRegistry;
 import dev.shears.core.TestModels;
 import dev.shears.core.calibration.CalibrationConfig;
 import dev.shears.core.calibration.source.CalibrationSources;
@@ -11,6 +10,7 @@ import dev.shears.core.graph.SelectionRules;
 import dev.shears.core.onnx.ExternalDataPolicy;
 import dev.shears.core.progress.Progress;
 import dev.shears.core.report.PruneReport;
+import dev.shears.core.strategy.StrategyRegistry;
 import dev.shears.testdata.BundledModels;
 import java.nio.file.Path;
 import java.util.Map;

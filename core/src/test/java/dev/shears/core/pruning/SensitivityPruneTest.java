@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shears.api.SparsityPattern;
-import dev.shears.api.StrategyRegistry;
 import dev.shears.core.TestModels;
 import dev.shears.core.calibration.CalibrationConfig;
 import dev.shears.core.calibration.source.CalibrationSources;
@@ -17,6 +16,7 @@ import dev.shears.core.onnx.ModelFile;
 import dev.shears.core.progress.Progress;
 import dev.shears.core.report.BlockReport;
 import dev.shears.core.report.PruneReport;
+import dev.shears.core.strategy.StrategyRegistry;
 import dev.shears.testdata.BundledModels;
 import java.util.List;
 import java.util.Map;

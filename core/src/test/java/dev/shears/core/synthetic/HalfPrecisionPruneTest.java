@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shears.api.SparsityPattern;
-import dev.shears.api.StrategyRegistry;
 import dev.shears.core.calibration.CalibrationConfig;
 import dev.shears.core.calibration.source.CalibrationSources;
 import dev.shears.core.graph.Inventory;
@@ -20,6 +19,7 @@ import dev.shears.core.pruning.PruneOptions;
 import dev.shears.core.pruning.WeightCodec;
 import dev.shears.core.report.BlockReport;
 import dev.shears.core.report.PruneReport;
+import dev.shears.core.strategy.StrategyRegistry;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -39,12 +39,12 @@ final class ClassifierLoss implements CalibrationLoss {
     for (int r = 0; r < rows; r++) {
       int best = 0;
       for (int k = 1; k < cols; k++) {
-        if (d.data()[r * cols + k] > d.data()[r * cols + best]) {
+        if (d.get(r, k) > d.get(r, best)) {
           best = k;
         }
       }
       predicted[r] = best;
     }
-    return CrossEntropy.mean(c.data(), rows, cols, predicted);
+    return CrossEntropy.mean(c.values(), rows, cols, predicted);
   }
 }

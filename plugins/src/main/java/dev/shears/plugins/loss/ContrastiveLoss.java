@@ -27,8 +27,8 @@ final class ContrastiveLoss implements CalibrationLoss {
   public double loss(ModelRun candidate, ModelRun dense) {
     FloatTensor perImage = candidate.output(PER_IMAGE);
     FloatTensor perText = candidate.output(PER_TEXT);
-    double i2t = CrossEntropy.diagonal(perImage.data(), perImage.dim(0), perImage.dim(1));
-    double t2i = CrossEntropy.diagonal(perText.data(), perText.dim(0), perText.dim(1));
+    double i2t = CrossEntropy.diagonal(perImage.values(), perImage.dim(0), perImage.dim(1));
+    double t2i = CrossEntropy.diagonal(perText.values(), perText.dim(0), perText.dim(1));
     return (i2t + t2i) / 2;
   }
 }

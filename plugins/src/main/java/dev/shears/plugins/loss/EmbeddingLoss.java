@@ -4,6 +4,7 @@ import dev.shears.api.CalibrationLoss;
 import dev.shears.api.FloatTensor;
 import dev.shears.api.InvalidConfigurationException;
 import dev.shears.api.ModelRun;
+import java.nio.FloatBuffer;
 import java.util.Set;
 
 /**
@@ -44,7 +45,7 @@ final class EmbeddingLoss implements CalibrationLoss {
         logits[i * n + j] = (float) (dot / temperature);
       }
     }
-    return CrossEntropy.diagonal(logits, n, n);
+    return CrossEntropy.diagonal(FloatBuffer.wrap(logits), n, n);
   }
 
   /** L2-normalised pooled embeddings, one row per sample. */
@@ -57,7 +58,7 @@ final class EmbeddingLoss implements CalibrationLoss {
       double[][] out = new double[n][d];
       for (int i = 0; i < n; i++) {
         for (int k = 0; k < d; k++) {
-          out[i][k] = t.data()[i * d + k];
+          out[i][k] = t.get(i, k);
         }
       }
       return normalised(out);
@@ -69,19 +70,19 @@ final class EmbeddingLoss implements CalibrationLoss {
     int n = t.dim(0);
     int len = t.dim(1);
     int d = t.dim(2);
-    float[] mask = run.input("attention_mask").data();
+    FloatTensor mask = run.input("attention_mask");
     double[][] out = new double[n][d];
     for (int i = 0; i < n; i++) {
       double count = 0;
       for (int s = 0; s < len; s++) {
-        float m = mask[i * len + s];
+        float m = mask.get(i * len + s);
         if (m == 0f) {
           continue;
         }
         count += m;
         int base = (i * len + s) * d;
         for (int k = 0; k < d; k++) {
-          out[i][k] += m * t.data()[base + k];
+          out[i][k] += m * t.get(base + k);
         }
       }
       for (int k = 0; k < d; k++) {

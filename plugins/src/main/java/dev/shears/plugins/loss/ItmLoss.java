@@ -40,6 +40,6 @@ final class ItmLoss implements CalibrationLoss {
     for (int r = 0; r < rows / 2; r++) {
       labels[r] = 1;
     }
-    return CrossEntropy.mean(logits.data(), rows, 2, labels);
+    return CrossEntropy.mean(logits.values(), rows, 2, labels);
   }
 }

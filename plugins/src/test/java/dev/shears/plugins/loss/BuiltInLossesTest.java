@@ -1,5 +1,6 @@
 package dev.shears.plugins.loss;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -44,7 +45,7 @@ class BuiltInLossesTest {
   }
 
   private static FloatTensor t(long[] shape, float... v) {
-    return new FloatTensor(shape, v);
+    return FloatTensor.of(shape, v);
   }
 
   @Test
@@ -90,5 +91,13 @@ class BuiltInLossesTest {
     ModelRun swapped = run(Map.of("last_hidden_state", t(new long[] {2, 2, 2}, 0, 1, 0, 1, 0, 1, 0, 0)), mask);
     double worse = (Math.log(1 + Math.exp(2)) + Math.log(1 + Math.exp(-2))) / 2;
     assertEquals(worse, loss.loss(swapped, dense), 1e-9);
+  }
+
+  @Test
+  void embeddingUsesBatchByDimOutputsAsTheyAreNormalised() {
+    ModelRun r = run(Map.of("pooled", t(new long[] {2, 2}, 3, 4, 0, 2)), null);
+    double[][] pooled = EmbeddingLoss.pooled(r, "pooled");
+    assertArrayEquals(new double[] {0.6, 0.8}, pooled[0], 1e-9);
+    assertArrayEquals(new double[] {0, 1}, pooled[1], 1e-9);
   }
 }

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class ClassifierLossTest {
 
   private static ModelRun run(float... logits) {
-    return BuiltInLossesTest.run(Map.of("logits", new FloatTensor(new long[] {2, 2}, logits)), null);
+    return BuiltInLossesTest.run(Map.of("logits", FloatTensor.of(new long[] {2, 2}, logits)), null);
   }
 
   @Test

@@ -1,5 +1,14 @@
-package dev.shears.api;
+package dev.shears.core.strategy;
 
+import dev.shears.api.Allocator;
+import dev.shears.api.CalibrationLoss;
+import dev.shears.api.InvalidConfigurationException;
+import dev.shears.api.ParamSpec;
+import dev.shears.api.Params;
+import dev.shears.api.Scorer;
+import dev.shears.api.ShearsApi;
+import dev.shears.api.StrategyKind;
+import dev.shears.api.StrategyProvider;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,6 +45,9 @@ import java.util.regex.Pattern;
  * description. When two or more providers of one kind share a name (a built-in included),
  * none of them is used: the name is refused, naming every jar or folder that provides it,
  * so that which code runs never depends on the order of the plugin path.
+ *
+ * <p>This is the host's side of the plugin API: plugins never call it, so it lives in core and
+ * not in {@code shears-api}, which holds only what plugin authors implement or call.
  */
 public final class StrategyRegistry {
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]*");

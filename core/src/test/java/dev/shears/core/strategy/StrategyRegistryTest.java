@@ -1,9 +1,20 @@
-package dev.shears.api;
+package dev.shears.core.strategy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shears.api.Evidence;
+import dev.shears.api.InvalidConfigurationException;
+import dev.shears.api.Layer;
+import dev.shears.api.LayerTarget;
+import dev.shears.api.ParamSpec;
+import dev.shears.api.Params;
+import dev.shears.api.PruneResult;
+import dev.shears.api.Scorer;
+import dev.shears.api.ScorerProvider;
+import dev.shears.api.ShearsApi;
+import dev.shears.api.StrategyKind;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
@@ -11,12 +22,14 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * Declaration checks of the registry, on the providers listed in this module's test
- * {@code META-INF/services} file. The jar-level cases (failing constructors, API versions,
+ * Declaration checks of the registry, on the providers listed in the {@code META-INF/services}
+ * file under this package's {@code declarations} test resources, and only those (core's tests
+ * also see the built-in plugins). The jar-level cases (failing constructors, API versions,
  * duplicates across jars) are tested through the CLI in {@code PluginSpiTest}.
  */
 class StrategyRegistryTest {
-  private final StrategyRegistry registry = StrategyRegistry.load(getClass().getClassLoader());
+  private final StrategyRegistry registry = StrategyRegistry.load(
+      ServicesOnlyFrom.location(StrategyRegistryTest.class.getResource("declarations/")));
 
   @Test
   void wellDeclaredProvidersAreRegisteredAndBadlyDeclaredOnesRefused() {

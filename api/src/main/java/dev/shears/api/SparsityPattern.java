@@ -55,7 +55,7 @@ public record SparsityPattern(int n, int m) {
       // fall through to the message below
     }
     throw new InvalidConfigurationException(
-        "--pattern must be 'unstructured' or N:M with 0 < N < M (like 2:4), got '" + text + "'");
+        "a sparsity pattern must be 'unstructured' or N:M with 0 < N < M (like 2:4), got '" + text + "'");
   }
 
   /**

@@ -204,7 +204,13 @@ final class PruneCommand implements Callable<Integer> {
   }
 
   PruneOptions options() {
-    SparsityPattern p = SparsityPattern.parse(pattern);
+    SparsityPattern p;
+    try {
+      p = SparsityPattern.parse(pattern);
+    } catch (InvalidConfigurationException e) {
+      // the api says what a pattern is; the flag's name is the command line's to add
+      throw new InvalidConfigurationException("--pattern: " + e.getMessage());
+    }
     double s;
     if (p.isUnstructured()) {
       if (sparsity == null) {

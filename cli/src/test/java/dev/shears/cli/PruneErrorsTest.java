@@ -98,7 +98,8 @@ class PruneErrorsTest {
   @Test
   void patternConflicts() throws Exception {
     assertFails(2, "conflicts with --pattern 2:4", "prune", MODEL, "--sparsity", "0.3", "--pattern", "2:4");
-    assertFails(2, "--pattern must be", "prune", MODEL, "--pattern", "4:2");
+    assertFails(2, "--pattern: a sparsity pattern must be 'unstructured' or N:M with 0 < N < M (like 2:4), got '4:2'",
+        "prune", MODEL, "--pattern", "4:2");
   }
 
   @Test

@@ -18,14 +18,12 @@ import dev.shears.core.graph.Subgraph;
 import dev.shears.core.onnx.ModelFile;
 import dev.shears.core.onnx.TensorStore;
 import dev.shears.core.onnx.proto.Onnx.GraphProto;
-import dev.shears.core.onnx.proto.Onnx.NodeProto;
 import dev.shears.core.onnx.proto.Onnx.OperatorSetIdProto;
 import dev.shears.core.onnx.proto.Onnx.ValueInfoProto;
 import dev.shears.core.progress.Progress;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -269,88 +267,12 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
   @Override
   public BlockLosses blockLosses(Map<String, List<PrunableTensor>> blocks, ZerothOrderSettings settings,
       CalibrationLoss loss, long seed) {
-    return new PrunedLosses(blocks, settings, loss, seed);
-  }
-
-  /**
-   * Loss measurements over {@link DownstreamLoss}: the session of the block measured last
-   * stays open, so an allocator that measures block by block builds each slice once.
-   */
-  private final class PrunedLosses implements BlockLosses {
-    private final DownstreamLoss downstream;
-    private final Set<String> warned = new HashSet<>();
-    private DownstreamLoss.Open open;
-    private long evaluations;
-    private long sessionNanos;
-    private long queryNanos;
-
-    PrunedLosses(Map<String, List<PrunableTensor>> blocks, ZerothOrderSettings settings, CalibrationLoss loss,
-        long seed) {
-      GraphProto graph = model.proto().getGraph();
-      int size = settings.batchSize() > 0 ? settings.batchSize() : loss.preferredBatchSize();
-      List<Map<String, HostTensor>> batches =
-          DownstreamLoss.readBatches(graph, source, settings.samples(), size, loss, seed);
-      this.downstream = new DownstreamLoss(model, graph, graphInputs, sessions, env, blocks, batches, loss);
-    }
-
-    @Override
-    public double lossIncrease(String block, Map<String, java.nio.ByteBuffer> replaced) {
-      DownstreamLoss.Slice s = downstream.slice(block);
-      if (s.outputs().isEmpty()) {
-        if (warned.add(block)) {
-          progress.note("warning: block " + block + " does not reach any model output; its loss increase is 0");
-        }
-        return 0;
-      }
-      if (open == null || !open.slice().block().equals(block)) {
-        closeOpen();
-        open = downstream.open(s);
-        sessionNanos += open.openNanos();
-      }
-      long start = System.nanoTime();
-      Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
-      try {
-        for (PrunableTensor t : s.tensors()) {
-          java.nio.ByteBuffer bytes = replaced.get(t.name());
-          if (bytes != null) {
-            tensors.put(t.name(), downstream.storedTensor(t, bytes));
-          }
-        }
-        double sum = 0;
-        for (int b = 0; b < downstream.batches(); b++) {
-          try (DownstreamLoss.Open.Feeds feeds = open.feeds(b)) {
-            sum += feeds.loss(tensors, "pruned alone") - downstream.denseLoss(b);
-          }
-        }
-        evaluations++;
-        return sum / downstream.batches();
-      } catch (OrtException e) {
-        throw new ShearsException("ONNX Runtime failed measuring the loss of block " + block + ": "
-            + String.valueOf(e.getMessage()).replace('\n', ' '), e);
-      } finally {
-        tensors.values().forEach(OnnxTensor::close);
-        queryNanos += System.nanoTime() - start;
-      }
-    }
-
-    private void closeOpen() {
-      if (open != null) {
-        open.close();
-        open = null;
-      }
-    }
-
-    @Override
-    public void close() {
-      closeOpen();
-      Map<String, Object> d = new LinkedHashMap<>();
-      d.put("evaluations", evaluations);
-      d.put("batches", downstream.batches());
-      diagnostics.put("prunedLoss", d);
-      timings.put("pruned loss / dense pass", Math.round(downstream.denseNanos() / 1e6) / 1e3);
-      timings.put("pruned loss / session set-up", Math.round(sessionNanos / 1e6) / 1e3);
-      timings.put("pruned loss / queries", Math.round(queryNanos / 1e6) / 1e3);
-    }
+    GraphProto graph = model.proto().getGraph();
+    int size = settings.batchSize() > 0 ? settings.batchSize() : loss.preferredBatchSize();
+    List<Map<String, HostTensor>> batches =
+        DownstreamLoss.readBatches(graph, source, settings.samples(), size, loss, seed);
+    return new PrunedBlockLosses(new DownstreamLoss(model, graph, graphInputs, sessions, env, blocks, batches, loss),
+        progress, diagnostics, timings);
   }
 
   @Override

@@ -9,7 +9,6 @@ import dev.shears.api.RunContext;
 import dev.shears.core.evidence.LayerStatistics;
 import dev.shears.core.evidence.StatisticsEngine;
 import dev.shears.core.graph.PrunableTensor;
-import dev.shears.core.onnx.ModelFile;
 import dev.shears.core.progress.Progress;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -26,23 +25,10 @@ import java.util.Set;
  * that keep the global budget exactly.
  */
 final class CoarseStage {
-  private final ModelFile model;
-  private final Map<String, List<PrunableTensor>> blocks;
-  private final List<PrunableTensor> prunable;
-  private final PruneOptions options;
-  private final Strategies strategies;
-  private final Timings timings;
-  private final Progress progress;
+  private final StageInputs in;
 
-  CoarseStage(ModelFile model, Map<String, List<PrunableTensor>> blocks, List<PrunableTensor> prunable,
-      PruneOptions options, Strategies strategies, Timings timings, Progress progress) {
-    this.model = model;
-    this.blocks = blocks;
-    this.prunable = prunable;
-    this.options = options;
-    this.strategies = strategies;
-    this.timings = timings;
-    this.progress = progress;
+  CoarseStage(StageInputs in) {
+    this.in = in;
   }
 
   /**
@@ -75,77 +61,79 @@ final class CoarseStage {
    * @param losses resolves the calibration loss when the allocator evaluates one
    */
   Outcome run(StatisticsEngine engine, java.util.function.Supplier<LossChoice> losses) {
-    if (!options.pattern().isUnstructured()) {
-      double s = options.pattern().impliedSparsity();
+    if (!in.options().pattern().isUnstructured()) {
+      double s = in.options().pattern().impliedSparsity();
       Map<String, Double> allocation = new LinkedHashMap<>();
-      for (String b : blocks.keySet()) {
+      for (String b : in.blocks().keySet()) {
         allocation.put(b, s);
       }
-      progress.note("note: --pattern " + options.pattern() + " fixes every tensor's sparsity at "
+      in.progress().note("note: --pattern " + in.options().pattern() + " fixes every tensor's sparsity at "
           + s + "; the allocator is not used");
       return new Outcome(allocation, null, null, null, null, null);
     }
-    Guarded.GuardedAllocator allocator = strategies.allocator();
+    Guarded.GuardedAllocator allocator = in.strategies().allocator();
     Set<Evidence> allocStats = EnumSet.noneOf(Evidence.class);
     allocStats.addAll(allocator.evidence());
     allocStats.remove(Evidence.ZEROTH_ORDER_IMPORTANCE);
     allocStats.remove(Evidence.PRUNED_LOSS);
-    if (strategies.prunedLoss()) {
+    if (in.strategies().prunedLoss()) {
       // blocks are pruned from the dense model's statistics to measure their losses: one
       // pass takes the scorer's kinds with the allocator's
-      allocStats.addAll(strategies.scorer().evidence());
+      allocStats.addAll(in.strategies().scorer().evidence());
     }
     Map<String, LayerStatistics> dense = allocStats.isEmpty() ? Map.of()
-        : timings.time("statistics (allocation)", () -> engine.oneShot(prunable, allocStats));
-    LossChoice loss = strategies.usesLoss() ? losses.get() : null;
+        : in.timings().time("statistics (allocation)", () -> engine.oneShot(in.prunable(), allocStats));
+    LossChoice loss = in.strategies().usesLoss() ? losses.get() : null;
     CalibrationLoss calibrationLoss = loss == null ? null : loss.loss();
     Map<String, Double> importance = null;
     if (allocator.evidence().contains(Evidence.ZEROTH_ORDER_IMPORTANCE)) {
-      importance = timings.time("zeroth-order importance", () -> engine.blockImportance(
-          blocks, allocator.zerothOrder(), calibrationLoss, options.seed()));
+      importance = in.timings().time("zeroth-order importance", () -> engine.blockImportance(
+          in.blocks(), allocator.zerothOrder(), calibrationLoss, in.options().seed()));
     }
     Map<String, Double> decided;
     Map<String, Map<Double, Double>> measured = null;
     Map<String, LayerStatistics> denseScorerStats = null;
-    if (strategies.prunedLoss()) {
+    if (in.strategies().prunedLoss()) {
       denseScorerStats = dense;
-      StatisticsEngine.BlockLosses blockLosses = timings.time("pruned loss (dense pass)",
-          () -> engine.blockLosses(blocks, allocator.zerothOrder(), calibrationLoss, options.seed()));
-      long perBlock = Math.max(0, allocator.lossEvaluationsPerBlock(options.sparsity()));
+      StatisticsEngine.BlockLosses blockLosses = in.timings().time("pruned loss (dense pass)",
+          () -> engine.blockLosses(in.blocks(), allocator.zerothOrder(), calibrationLoss, in.options().seed()));
+      long perBlock = Math.max(0, allocator.lossEvaluationsPerBlock(in.options().sparsity()));
       try (blockLosses;
-          Progress.Task bar = progress.start("Pruned-loss evaluations", perBlock * blocks.size())) {
+          Progress.Task bar = in.progress().start("Pruned-loss evaluations", perBlock * in.blocks().size())) {
         BlockSensitivity sensitivity =
-            new BlockSensitivity(model, blocks, dense, strategies.scorer(), blockLosses, bar);
+            new BlockSensitivity(in.model(), in.blocks(), dense, in.strategies().scorer(), blockLosses, bar);
         List<Block> views = blockViews(dense, importance, sensitivity);
         long start = System.nanoTime();
         try {
-          decided = allocator.allocate(views, options.sparsity());
+          decided = allocator.allocate(views, in.options().sparsity());
         } catch (RuntimeException e) {
           // a measurement's own failure (the runtime, the scorer, a loss) is not the allocator's
           throw sensitivity.failure() != null ? sensitivity.failure() : e;
         }
-        timings.add("pruned loss (measurements)", sensitivity.nanos());
-        timings.add("allocation", System.nanoTime() - start - sensitivity.nanos());
+        in.timings().add("pruned loss (measurements)", sensitivity.nanos());
+        in.timings().add("allocation", System.nanoTime() - start - sensitivity.nanos());
         measured = sensitivity.measured();
       }
     } else {
       List<Block> views = blockViews(dense, importance, null);
-      decided = timings.time("allocation", () -> allocator.allocate(views, options.sparsity()));
+      decided = in.timings().time("allocation", () -> allocator.allocate(views, in.options().sparsity()));
     }
-    Map<String, Double> allocation = ContractChecks.allocation(allocator.who(), List.copyOf(blocks.keySet()), decided);
+    Map<String, Double> allocation =
+        ContractChecks.allocation(allocator.who(), List.copyOf(in.blocks().keySet()), decided);
     noteAllocation(allocation, importance);
-    Map<String, Double> tensorSparsity = BudgetPlan.of(blocks, allocation, options.sparsity(), allocator.who());
+    Map<String, Double> tensorSparsity =
+        BudgetPlan.of(in.blocks(), allocation, in.options().sparsity(), allocator.who());
     return new Outcome(allocation, tensorSparsity, importance, denseScorerStats, measured, loss);
   }
 
   private List<Block> blockViews(Map<String, LayerStatistics> stats, Map<String, Double> importance,
       BlockSensitivity sensitivity) {
-    RunContext context = strategies.context();
+    RunContext context = in.strategies().context();
     List<Block> views = new ArrayList<>();
-    for (Map.Entry<String, List<PrunableTensor>> e : blocks.entrySet()) {
+    for (Map.Entry<String, List<PrunableTensor>> e : in.blocks().entrySet()) {
       List<Layer> layers = new ArrayList<>();
       for (PrunableTensor t : e.getValue()) {
-        layers.add(new LayerView(t, () -> WeightCodec.readView(model, t), stats.get(t.name()), context));
+        layers.add(new LayerView(t, () -> WeightCodec.readView(in.model(), t), stats.get(t.name()), context));
       }
       Double imp = importance == null ? null : importance.get(e.getKey());
       views.add(new BlockView(e.getKey(), e.getValue().get(0).tower(), layers, imp, sensitivity, context));
@@ -162,6 +150,6 @@ final class CoarseStage {
         sb.append(String.format(Locale.ROOT, "  importance %.5g", importance.get(e.getKey())));
       }
     }
-    progress.note(sb.toString());
+    in.progress().note(sb.toString());
   }
 }

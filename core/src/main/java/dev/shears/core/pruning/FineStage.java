@@ -5,7 +5,6 @@ import dev.shears.core.evidence.LayerStatistics;
 import dev.shears.core.evidence.StatisticsEngine;
 import dev.shears.core.graph.BlockStages;
 import dev.shears.core.graph.PrunableTensor;
-import dev.shears.core.onnx.ModelFile;
 import dev.shears.core.onnx.TensorStore;
 import dev.shears.core.progress.Progress;
 import java.util.ArrayList;
@@ -21,23 +20,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * earlier stages are already pruned.
  */
 final class FineStage {
-  private final ModelFile model;
-  private final Map<String, List<PrunableTensor>> blocks;
-  private final List<PrunableTensor> prunable;
-  private final PruneOptions options;
-  private final Strategies strategies;
-  private final Timings timings;
-  private final Progress progress;
+  private final StageInputs in;
 
-  FineStage(ModelFile model, Map<String, List<PrunableTensor>> blocks, List<PrunableTensor> prunable,
-      PruneOptions options, Strategies strategies, Timings timings, Progress progress) {
-    this.model = model;
-    this.blocks = blocks;
-    this.prunable = prunable;
-    this.options = options;
-    this.strategies = strategies;
-    this.timings = timings;
-    this.progress = progress;
+  FineStage(StageInputs in) {
+    this.in = in;
   }
 
   /**
@@ -65,8 +51,8 @@ final class FineStage {
     TensorStore store = new TensorStore();
     Map<String, Removed> removed = new ConcurrentHashMap<>();
     try {
-      Set<Evidence> scorerStats = strategies.scorer().evidence();
-      if (scorerStats.isEmpty() || options.mode() == Mode.ONE_SHOT) {
+      Set<Evidence> scorerStats = in.strategies().scorer().evidence();
+      if (scorerStats.isEmpty() || in.options().mode() == Mode.ONE_SHOT) {
         oneShot(engine, coarse, scorerStats, store, removed);
       } else {
         sequential(engine, coarse, scorerStats, store, removed);
@@ -83,11 +69,11 @@ final class FineStage {
     // one-shot statistics are the dense model's: those taken for the coarse stage serve
     Map<String, LayerStatistics> stats = scorerStats.isEmpty() ? Map.of()
         : coarse.denseStatistics() != null ? coarse.denseStatistics()
-        : timings.time("statistics", () -> engine.oneShot(prunable, scorerStats));
-    try (Progress.Task bar = progress.start("Pruning", prunable.size())) {
-      timings.time("scoring and masking", () -> {
+        : in.timings().time("statistics", () -> engine.oneShot(in.prunable(), scorerStats));
+    try (Progress.Task bar = in.progress().start("Pruning", in.prunable().size())) {
+      in.timings().time("scoring and masking", () -> {
         // tensors are independent: score them on all cores (each scorer is thread-safe)
-        TensorPruning.inParallel(prunable, t -> {
+        TensorPruning.inParallel(in.prunable(), t -> {
           pruneInto(t, stats.get(t.name()), coarse, store, removed);
           synchronized (bar) {
             bar.step();
@@ -107,15 +93,15 @@ final class FineStage {
   private void sequential(StatisticsEngine engine, CoarseStage.Outcome coarse, Set<Evidence> scorerStats,
       TensorStore store, Map<String, Removed> removed) {
     List<List<PrunableTensor>> stages = new ArrayList<>();
-    for (List<String> stage : BlockStages.of(model.proto().getGraph(), blocks)) {
+    for (List<String> stage : BlockStages.of(in.model().proto().getGraph(), in.blocks())) {
       List<PrunableTensor> tensors = new ArrayList<>();
-      stage.forEach(b -> tensors.addAll(blocks.get(b)));
+      stage.forEach(b -> tensors.addAll(in.blocks().get(b)));
       stages.add(tensors);
     }
     try (StatisticsEngine.SequentialPass pass = engine.sequential(scorerStats, store, stages)) {
       for (List<PrunableTensor> tensors : stages) {
-        Map<String, LayerStatistics> stats = timings.time("statistics", () -> pass.statistics(tensors));
-        timings.time("scoring and masking", () -> {
+        Map<String, LayerStatistics> stats = in.timings().time("statistics", () -> pass.statistics(tensors));
+        in.timings().time("scoring and masking", () -> {
           TensorPruning.inParallel(tensors, t -> pruneInto(t, stats.get(t.name()), coarse, store, removed));
           return null;
         });
@@ -126,8 +112,8 @@ final class FineStage {
   /** Prunes one tensor, stores its new values and counts what it lost. */
   private void pruneInto(PrunableTensor t, LayerStatistics stats, CoarseStage.Outcome coarse, TensorStore store,
       Map<String, Removed> removed) {
-    TensorPruning.Pruned p = TensorPruning.prune(model, t, stats, strategies.scorer(),
-        coarse.target(t, options.pattern()));
+    TensorPruning.Pruned p = TensorPruning.prune(in.model(), t, stats, in.strategies().scorer(),
+        coarse.target(t, in.options().pattern()));
     store.put(t.name(), WeightCodec.storedBytes(t, p.values()));
     removed.put(t.name(), new Removed(p.pruned(), p.zeros()));
   }

@@ -85,11 +85,10 @@ public final class PruningPipeline {
     List<PrunableTensor> prunable = inventory.prunable();
     StatisticsEngine engine = strategies.needsData() ? engines.get() : null;
     try {
-      CoarseStage.Outcome coarse = new CoarseStage(model, blocks, prunable, options, strategies, timings, progress)
-          .run(engine, () -> LossChoice.of(registry, model, options.loss(),
-              strategies.params().get(StrategyKind.LOSS), progress));
-      FineStage.Outcome fine = new FineStage(model, blocks, prunable, options, strategies, timings, progress)
-          .run(engine, coarse);
+      StageInputs in = new StageInputs(model, blocks, prunable, options, strategies, timings, progress);
+      CoarseStage.Outcome coarse = new CoarseStage(in).run(engine, () -> LossChoice.of(registry, model,
+          options.loss(), strategies.params().get(StrategyKind.LOSS), progress));
+      FineStage.Outcome fine = new FineStage(in).run(engine, coarse);
       try {
         PruneReport report = new ReportBuilder(registry, model, inventory, options, strategies)
             .build(coarse, fine, timings, engine);

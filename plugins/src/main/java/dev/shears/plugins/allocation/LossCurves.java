@@ -17,25 +17,26 @@ final class LossCurves {
   private LossCurves() {}
 
   /**
-   * A block's curve as the lower convex hull of {@code (0, 0)} and the measured points, a
-   * measured increase below zero (noise: pruning cannot be expected to lower the loss) counted
-   * as zero. Every point then lies on or above {@code (0, 0)}, so the hull is non-decreasing.
+   * A block's curve as the lower convex hull of the measured points, a measured increase below
+   * zero (noise: pruning cannot be expected to lower the loss) counted as zero. The curve starts
+   * at the first point: the allocator never puts a block below the lowest sparsity it measured
+   * (or {@code (0, 0)}, which is exact, when the caller passes it), since below that the curve
+   * would be a guess.
    *
-   * @param xs the measured sparsities, increasing, all above 0
+   * @param xs the sparsities, increasing, all at least 0
    * @param ys the loss increases measured there, finite
-   * @return the hull's corners {@code {xs, ys}}, starting at {@code (0, 0)} and ending at the
-   *     last measured sparsity
+   * @return the hull's corners {@code {xs, ys}}, from the first point to the last
    */
   static double[][] convexify(double[] xs, double[] ys) {
     if (xs.length != ys.length || xs.length == 0) {
       throw new IllegalArgumentException("need as many increases as sparsities, at least one");
     }
-    double[] hx = new double[xs.length + 1];
-    double[] hy = new double[xs.length + 1];
-    int n = 1; // (0, 0) is the first corner
+    double[] hx = new double[xs.length];
+    double[] hy = new double[xs.length];
+    int n = 0;
     for (int i = 0; i < xs.length; i++) {
-      if (!(xs[i] > (i == 0 ? 0 : xs[i - 1]))) {
-        throw new IllegalArgumentException("sparsities must increase from above 0: " + Arrays.toString(xs));
+      if (!(xs[i] >= 0) || (i > 0 && !(xs[i] > xs[i - 1]))) {
+        throw new IllegalArgumentException("sparsities must increase from 0 or above: " + Arrays.toString(xs));
       }
       if (!Double.isFinite(ys[i])) {
         throw new IllegalArgumentException("loss increase at sparsity " + xs[i] + " is not finite: " + ys[i]);
@@ -57,10 +58,10 @@ final class LossCurves {
   private record Segment(int block, int index, double costPerWeight, double weights, double width) {}
 
   /**
-   * Minimises {@code Σ_g C_g(s_g)} subject to {@code Σ_g N_g s_g = s · P} over convex,
-   * non-decreasing piecewise-linear curves {@code C_g} (from {@link #convexify}): the curves'
-   * pieces are taken in increasing order of loss per weight removed ({@code Δy / (N_g Δx)}),
-   * whole while the budget lasts. Pieces of equal cost (within a relative 1e-9) are taken
+   * Minimises {@code Σ_g C_g(s_g)} subject to {@code Σ_g N_g s_g = s · P} over convex
+   * piecewise-linear curves {@code C_g} (from {@link #convexify}), each block at least at its
+   * curve's first sparsity: from there the curves' pieces are taken in increasing order of loss
+   * per weight removed ({@code Δy / (N_g Δx)}), whole while the budget lasts. Pieces of equal cost (within a relative 1e-9) are taken
    * together, each to the same fraction of its length, so the budget's last part is shared
    * among them and flat curves give every block the same sparsity; otherwise ties go to the
    * earlier block. Convexity makes a block's pieces come in order, so the greedy result is
@@ -71,7 +72,7 @@ final class LossCurves {
    * @param sparsity the global target {@code s}
    * @return each block's sparsity, in the blocks' order
    * @throws IllegalArgumentException when the curves cannot reach the target (their last
-   *     sparsities hold fewer than {@code s · P} weights)
+   *     sparsities hold fewer than {@code s · P} weights, or their first more)
    */
   static double[] solve(long[] sizes, double[][][] curves, double sparsity) {
     if (sizes.length != curves.length) {
@@ -79,6 +80,8 @@ final class LossCurves {
     }
     double total = 0;
     double capacity = 0;
+    double base = 0;
+    double[] s = new double[sizes.length];
     List<Segment> segments = new ArrayList<>();
     for (int g = 0; g < sizes.length; g++) {
       if (sizes[g] <= 0) {
@@ -87,6 +90,9 @@ final class LossCurves {
       total += sizes[g];
       double[] xs = curves[g][0];
       double[] ys = curves[g][1];
+      s[g] = xs[0];
+      base += sizes[g] * xs[0];
+      capacity += sizes[g] * xs[0];
       for (int j = 1; j < xs.length; j++) {
         double width = xs[j] - xs[j - 1];
         double weights = sizes[g] * width;
@@ -100,10 +106,14 @@ final class LossCurves {
           "the measured sparsities reach only %.6f of the weights, below the target %.6f",
           capacity / total, sparsity));
     }
+    if (base > budget * (1 + 1e-12)) {
+      throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+          "the lowest measured sparsities already remove %.6f of the weights, above the target %.6f",
+          base / total, sparsity));
+    }
     segments.sort(Comparator.comparingDouble(Segment::costPerWeight)
         .thenComparingInt(Segment::block).thenComparingInt(Segment::index));
-    double[] s = new double[sizes.length];
-    double remaining = budget;
+    double remaining = budget - base;
     int i = 0;
     while (i < segments.size() && remaining > 0) {
       double first = segments.get(i).costPerWeight();
@@ -127,7 +137,7 @@ final class LossCurves {
     }
     for (int g = 0; g < s.length; g++) {
       double[] xs = curves[g][0];
-      s[g] = Math.min(Math.max(s[g], 0), xs[xs.length - 1]);
+      s[g] = Math.min(Math.max(s[g], xs[0]), xs[xs.length - 1]);
     }
     return s;
   }

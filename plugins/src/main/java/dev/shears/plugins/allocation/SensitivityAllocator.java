@@ -15,8 +15,8 @@ import java.util.TreeSet;
 /**
  * Per-block sparsity from measured sensitivity (ALGORITHM.md §1c): each block is pruned alone,
  * by the run's scorer, at a few sparsities around the target and the calibration loss is
- * measured ({@link Block#lossIncrease(double)}); the curves are made convex and
- * non-decreasing, and the sparsities that minimise the summed loss increase while removing
+ * measured ({@link Block#lossIncrease(double)}); the curves are made convex, and the
+ * sparsities within the measured range that minimise the summed loss increase while removing
  * exactly {@code s · P} weights are chosen by {@link LossCurves#solve}.
  */
 public final class SensitivityAllocator implements Allocator {
@@ -96,16 +96,26 @@ public final class SensitivityAllocator implements Allocator {
       throw new InvalidConfigurationException("allocator.grid " + Arrays.toString(offsets)
           + " measures no sparsity at or above the target " + sparsity + "; add an offset >= 0");
     }
+    // the curves start at the lowest point of the grid: at 0 (where the increase is 0 by
+    // definition) when an offset reaches it, else at the lowest sparsity measured
+    boolean fromZero = sparsity + Arrays.stream(offsets).min().orElseThrow() <= 0;
+    if (!fromZero && xs[0] > sparsity) {
+      throw new InvalidConfigurationException("allocator.grid " + Arrays.toString(offsets)
+          + " measures no sparsity at or below the target " + sparsity + "; add an offset <= 0");
+    }
+    int first = fromZero ? 1 : 0;
     long[] sizes = new long[blocks.size()];
     double[][][] curves = new double[blocks.size()][][];
     for (int g = 0; g < blocks.size(); g++) {
       Block block = blocks.get(g);
       sizes[g] = block.parameterCount();
-      double[] ys = new double[xs.length];
+      double[] x = new double[xs.length + first];
+      double[] y = new double[xs.length + first];
       for (int i = 0; i < xs.length; i++) {
-        ys[i] = block.lossIncrease(xs[i]);
+        x[i + first] = xs[i];
+        y[i + first] = block.lossIncrease(xs[i]);
       }
-      curves[g] = LossCurves.convexify(xs, ys);
+      curves[g] = LossCurves.convexify(x, y);
     }
     double[] s = LossCurves.solve(sizes, curves, sparsity);
     for (int g = 0; g < blocks.size(); g++) {

@@ -70,18 +70,46 @@ class SensitivityAllocatorTest {
 
   @Test
   void convexificationWorkedByHand() {
-    // (0.1, 1) lies above the chord from (0, 0) to (0.2, 1.2) (which passes 0.6 there): dropped
-    double[][] hull = LossCurves.convexify(new double[] {0.1, 0.2, 0.3}, new double[] {1, 1.2, 3});
+    // (0.2, 2.5) lies above the chord from (0.1, 1) to (0.3, 3) (which passes 2 there): dropped
+    double[][] hull = LossCurves.convexify(new double[] {0.1, 0.2, 0.3}, new double[] {1, 2.5, 3});
+    assertArrayEquals(new double[] {0.1, 0.3}, hull[0]);
+    assertArrayEquals(new double[] {1, 3}, hull[1]);
+    // the curve starts at the first point: with (0, 0) given, (0.1, 1) lies above the chord from
+    // (0, 0) to (0.2, 1.2) (which passes 0.6 there): dropped
+    hull = LossCurves.convexify(new double[] {0, 0.1, 0.2, 0.3}, new double[] {0, 1, 1.2, 3});
     assertArrayEquals(new double[] {0, 0.2, 0.3}, hull[0]);
     assertArrayEquals(new double[] {0, 1.2, 3}, hull[1]);
     // a negative increase counts as 0; (0.2, 0.2) lies above the chord (0.1, 0) - (0.3, 0.1)
     hull = LossCurves.convexify(new double[] {0.1, 0.2, 0.3}, new double[] {-0.5, 0.2, 0.1});
-    assertArrayEquals(new double[] {0, 0.1, 0.3}, hull[0]);
-    assertArrayEquals(new double[] {0, 0, 0.1}, hull[1]);
-    // collinear corners are dropped, the last measured point always stays
-    hull = LossCurves.convexify(new double[] {0.2, 0.4}, new double[] {1, 2});
-    assertArrayEquals(new double[] {0, 0.4}, hull[0]);
-    assertArrayEquals(new double[] {0, 2}, hull[1]);
+    assertArrayEquals(new double[] {0.1, 0.3}, hull[0]);
+    assertArrayEquals(new double[] {0, 0.1}, hull[1]);
+    // collinear corners are dropped, the first and last points always stay
+    hull = LossCurves.convexify(new double[] {0.2, 0.3, 0.4}, new double[] {1, 1.5, 2});
+    assertArrayEquals(new double[] {0.2, 0.4}, hull[0]);
+    assertArrayEquals(new double[] {1, 2}, hull[1]);
+    // a first piece that falls (noise) is convex and stays: it is the cheapest to take
+    hull = LossCurves.convexify(new double[] {0.4, 0.5, 0.6}, new double[] {0.3, 0.1, 0.4});
+    assertArrayEquals(new double[] {0.4, 0.5, 0.6}, hull[0]);
+    assertArrayEquals(new double[] {0.3, 0.1, 0.4}, hull[1]);
+  }
+
+  @Test
+  void noBlockGoesBelowItsLowestMeasuredSparsity() {
+    // both start at 0.4 (80 of the 200-weight budget's 100); a's piece costs 0.1/20 = 0.005 per
+    // weight, b's 0.4/20 = 0.02 (its corner (0.5, 0.2) is on the chord): a takes the other 20
+    double[][][] curves = {
+        LossCurves.convexify(new double[] {0.4, 0.5, 0.6}, new double[] {0, 0.05, 0.1}),
+        LossCurves.convexify(new double[] {0.4, 0.5, 0.6}, new double[] {0, 0.2, 0.4})};
+    double[] s = LossCurves.solve(new long[] {100, 100}, curves, 0.5);
+    assertEquals(0.6, s[0], 1e-12);
+    assertEquals(0.4, s[1], 1e-12);
+    // a target below where the curves start cannot be met
+    assertThrows(IllegalArgumentException.class, () -> LossCurves.solve(new long[] {100, 100}, curves, 0.3));
+    // however steep a block's curve, it stays at the grid's lowest point, not 0
+    Map<String, Double> a = create(Map.of()).allocate(List.of(new CurveBlock("flat", 100, x -> 0),
+        new CurveBlock("cliff", 100, x -> 1e6 * x)), 0.5);
+    assertEquals(0.4, a.get("cliff"), 1e-12);
+    assertEquals(0.6, a.get("flat"), 1e-12);
   }
 
   @Test
@@ -122,11 +150,11 @@ class SensitivityAllocatorTest {
 
   @Test
   void choicesRiseWithTheTarget() {
-    double[] xs = {0.1, 0.3, 0.5, 0.7, 0.9};
+    double[] xs = {0, 0.1, 0.3, 0.5, 0.7, 0.9};
     double[][][] curves = {
-        LossCurves.convexify(xs, new double[] {0.01, 0.05, 0.2, 0.6, 2.0}),
-        LossCurves.convexify(xs, new double[] {0.1, 0.2, 0.35, 0.9, 1.0}),
-        LossCurves.convexify(xs, new double[] {0.0, 0.01, 0.02, 0.5, 5.0})};
+        LossCurves.convexify(xs, new double[] {0, 0.01, 0.05, 0.2, 0.6, 2.0}),
+        LossCurves.convexify(xs, new double[] {0, 0.1, 0.2, 0.35, 0.9, 1.0}),
+        LossCurves.convexify(xs, new double[] {0, 0.0, 0.01, 0.02, 0.5, 5.0})};
     long[] sizes = {400, 100, 250};
     double[] previous = new double[3];
     for (int step = 1; step <= 17; step++) {
@@ -200,5 +228,15 @@ class SensitivityAllocatorTest {
     Allocator below = create(Map.of("grid", "-0.2,-0.1"));
     assertThrows(InvalidConfigurationException.class,
         () -> below.allocate(List.of(new CurveBlock("a", 10, x -> x)), 0.5));
+    Allocator above = create(Map.of("grid", "0.05,0.1"));
+    InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+        () -> above.allocate(List.of(new CurveBlock("a", 10, x -> x)), 0.5));
+    assertTrue(e.getMessage().contains("measures no sparsity at or below the target 0.5; add an offset <= 0"),
+        e.getMessage());
+    // an offset that reaches 0 starts the curves at (0, 0), which needs no measurement
+    Map<String, Double> low = create(Map.of("grid", "-0.2,0,0.1")).allocate(
+        List.of(new CurveBlock("a", 10, x -> x), new CurveBlock("b", 10, x -> 3 * x)), 0.1);
+    assertEquals(0.2, low.get("a"), 1e-12);
+    assertEquals(0.0, low.get("b"), 1e-12);
   }
 }

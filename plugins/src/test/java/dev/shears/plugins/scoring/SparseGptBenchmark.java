@@ -18,10 +18,9 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * SparseGPT on a 1024 × 1024 layer with a random positive-definite Gram matrix (from 2048
- * random tokens): the whole scorer (Hessian factor + block-wise pruning and updates), the
- * factor alone, and the block updates alone (scorer minus factor is not separable, so {@code
- * prune50} − {@code factor} is the block-update share). Scores are in weights per second (one
- * operation = one weight of the layer).
+ * random tokens): the scorer ({@code prune50}, {@code prune2of4}; its factor cache keeps the
+ * Hessian factor after the first call, so these measure the block-wise pruning and updates), and
+ * the factor alone. Scores are in weights per second (one operation = one weight of the layer).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)

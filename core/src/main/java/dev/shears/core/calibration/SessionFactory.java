@@ -4,7 +4,6 @@ import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.UnsafeByteOperations;
@@ -134,21 +133,21 @@ final class SessionFactory {
     boolean inline = bytes <= inlineLimit;
     List<OnnxTensor> owned = new ArrayList<>();
     List<ByteBuffer> mapped = new ArrayList<>();
-    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+    OrtSession.SessionOptions options;
+    try {
+      options = OrtSessions.options(device, threads);
+    } catch (OrtException e) {
+      throw cannotLoad(e);
+    }
     try {
       options.setOptimizationLevel(optimize && inline ? OrtSession.SessionOptions.OptLevel.ALL_OPT
           : OrtSession.SessionOptions.OptLevel.NO_OPT);
-      options.setIntraOpNumThreads(threads);
-      options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
       // These sessions serve one pass over the calibration set, or queries on batches whose
       // length varies (trimmed padding). A memory pattern is planned on a session's first run
       // and allocated as one new block on its second, so it costs a second cold run (a third of
       // a MiniLM step's time) that such short lives never win back, and a new shape discards it;
       // without it the arena's chunks from the first run serve every later one.
       options.setMemoryPatternOptimization(false);
-      if (device.cuda()) {
-        options.addCUDA(device.id());
-      }
       if (!inline) {
         // prepacking would copy every MatMul weight once more; these weights are mapped to save memory
         options.addConfigEntry("session.disable_prepacking", "1");
@@ -200,9 +199,13 @@ final class SessionFactory {
       owned.forEach(OnnxTensor::close);
       options.close();
       mapped.forEach(Buffers::release);
-      throw new ShearsException("ONNX Runtime cannot load the model: "
-          + String.valueOf(e.getMessage()).replace('\n', ' '), e);
+      throw cannotLoad(e);
     }
+  }
+
+  private static ShearsException cannotLoad(OrtException e) {
+    return new ShearsException("ONNX Runtime cannot load the model: "
+        + String.valueOf(e.getMessage()).replace('\n', ' '), e);
   }
 
   /** Initializers read by operators whose kernels pre-pack their weights. */

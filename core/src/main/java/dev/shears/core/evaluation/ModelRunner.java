@@ -6,11 +6,11 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.shears.core.ShearsException;
 import dev.shears.core.calibration.Device;
+import dev.shears.core.calibration.OrtSessions;
 import dev.shears.core.calibration.HostTensor;
 import dev.shears.core.calibration.source.InputSpec;
 import java.nio.FloatBuffer;
@@ -81,13 +81,8 @@ public final class ModelRunner implements AutoCloseable {
     if (!Files.isRegularFile(file)) {
       throw new ShearsException(file + ": no such model file");
     }
-    OrtEnvironment env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "shears");
-    try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
-      o.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
-      o.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
-      if (device.cuda()) {
-        o.addCUDA(device.id());
-      }
+    OrtEnvironment env = OrtSessions.environment();
+    try (OrtSession.SessionOptions o = OrtSessions.options(device, Runtime.getRuntime().availableProcessors())) {
       OrtSession s = env.createSession(file.toString(), o);
       try {
         return new ModelRunner(file, env, s);

@@ -10,6 +10,7 @@ import dev.shears.core.calibration.CalibrationConfig;
 import dev.shears.core.calibration.CalibrationSource;
 import dev.shears.core.calibration.HostTensor;
 import dev.shears.core.calibration.OrtSessions;
+import dev.shears.core.calibration.TrailingPadding;
 import dev.shears.core.calibration.source.CalibrationSources;
 import dev.shears.core.graph.Inventory;
 import dev.shears.core.graph.SelectionRules;
@@ -61,9 +62,6 @@ public final class Bench {
       int samples, int batch) {}
 
   /** What one run measured. */
-  /** The attention mask's input name, as Hugging Face exports it. */
-  private static final String MASK = "attention_mask";
-
   record Run(String label, Map<String, Double> stages, double total, double peakHeapMib,
       double peakRssMib) {}
 
@@ -322,10 +320,9 @@ public final class Bench {
       // Shears cuts tail positions that are padding in every row of a batch (when the sequence
       // axis is dynamic); the floor runs the batches as the tokenizer padded them. The same pass
       // with that cut shows how much of the floor is padding.
-      t0 = System.nanoTime();
-      try (OrtSession.SessionOptions o = new OrtSession.SessionOptions();
-          OrtSession session = env.createSession(s.model().toString(), o)) {
-        if (sequenceIsDynamic(session)) {
+      if (TrailingPadding.cuttable(model.proto().getGraph())) {
+        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+            OrtSession session = env.createSession(s.model().toString(), o)) {
           t0 = System.nanoTime();
           passes(session, env, source, s.batch(), true);
           t.put("(same pass, padding cut)", secs(t0));
@@ -333,11 +330,6 @@ public final class Bench {
       }
     }
     return t;
-  }
-
-  private static boolean sequenceIsDynamic(OrtSession session) throws OrtException {
-    var info = session.getInputInfo().get(MASK);
-    return info != null && ((ai.onnxruntime.TensorInfo) info.getInfo()).getShape()[1] < 0;
   }
 
   /** The floor with its forward pass replaced by the same pass with padding cut. */
@@ -348,40 +340,6 @@ public final class Bench {
     }
     return new Run(floor.label() + ", padding cut", floor.stages(),
         floor.total() - floor.stages().get("forward pass") + cut, floor.peakHeapMib(), floor.peakRssMib());
-  }
-
-  /** Inputs of the attention mask's shape, cut after the last position that is real in any row. */
-  private static Map<String, HostTensor> cutPadding(Map<String, HostTensor> inputs) {
-    HostTensor mask = inputs.get(MASK);
-    if (mask == null || mask.type() != HostTensor.ElementType.INT64 || mask.shape().length != 2) {
-      return inputs;
-    }
-    int rows = (int) mask.shape()[0];
-    int length = (int) mask.shape()[1];
-    LongBuffer m = (LongBuffer) mask.data().duplicate();
-    int keep = 1;
-    for (int i = 0; i < rows * length; i++) {
-      if (m.get(i) != 0) {
-        keep = Math.max(keep, i % length + 1);
-      }
-    }
-    Map<String, HostTensor> out = new LinkedHashMap<>();
-    for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
-      HostTensor h = e.getValue();
-      if (h.type() == HostTensor.ElementType.INT64 && java.util.Arrays.equals(h.shape(), mask.shape())) {
-        LongBuffer v = (LongBuffer) h.data().duplicate();
-        long[] cut = new long[rows * keep];
-        for (int r = 0; r < rows; r++) {
-          for (int c = 0; c < keep; c++) {
-            cut[r * keep + c] = v.get(r * length + c);
-          }
-        }
-        out.put(e.getKey(), HostTensor.of(h.name(), new long[] {rows, keep}, cut));
-      } else {
-        out.put(e.getKey(), h);
-      }
-    }
-    return out;
   }
 
   /** One pass over the calibration set, outputs dropped. */
@@ -397,7 +355,7 @@ public final class Bench {
       while ((batch = reader.next()) != null) {
         Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
         try {
-          Map<String, HostTensor> inputs = cutPadding ? cutPadding(batch.inputs()) : batch.inputs();
+          Map<String, HostTensor> inputs = cutPadding ? TrailingPadding.cut(batch.inputs()) : batch.inputs();
           for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
             feeds.put(e.getKey(), tensor(env, e.getValue()));
           }

@@ -449,7 +449,7 @@ final class DownstreamLoss {
   static List<Map<String, HostTensor>> readBatches(GraphProto graph, CalibrationSource source, int samples,
       int batchSize, CalibrationLoss loss, long seed) {
     // trailing padding may only be cut when the graph accepts shorter sequences
-    boolean dynamicSequence = PairedBatches.sequenceIsDynamic(graph);
+    boolean dynamicSequence = TrailingPadding.cuttable(graph);
     List<Map<String, HostTensor>> batches = new ArrayList<>();
     int taken = 0;
     try (CalibrationSource.BatchReader reader = source.open(batchSize)) {
@@ -461,7 +461,7 @@ final class DownstreamLoss {
         }
         taken += inputs.values().iterator().next().samples();
         if (dynamicSequence) {
-          inputs = PairedBatches.trimPadding(inputs);
+          inputs = TrailingPadding.cut(inputs);
         }
         batches.add(loss.needsMismatchedPairs() ? PairedBatches.withMismatched(inputs, seed + batches.size()) : inputs);
       }

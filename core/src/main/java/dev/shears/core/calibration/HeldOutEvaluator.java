@@ -47,11 +47,11 @@ final class HeldOutEvaluator implements HeldOutLoss {
     this.loss = loss;
     this.halfInputs = OrtTensors.halfInputs(graph);
     this.samples = heldOut.sampleCount();
-    boolean dynamicSequence = PairedBatches.sequenceIsDynamic(graph);
+    boolean dynamicSequence = TrailingPadding.cuttable(graph);
     try (CalibrationSource.BatchReader reader = heldOut.open(loss.preferredBatchSize())) {
       CalibrationBatch b;
       while ((b = reader.next()) != null) {
-        Map<String, HostTensor> inputs = dynamicSequence ? PairedBatches.trimPadding(b.inputs()) : b.inputs();
+        Map<String, HostTensor> inputs = dynamicSequence ? TrailingPadding.cut(b.inputs()) : b.inputs();
         sizes.add(b.size());
         batches.add(loss.needsMismatchedPairs() ? PairedBatches.withMismatched(inputs, seed + batches.size()) : inputs);
       }

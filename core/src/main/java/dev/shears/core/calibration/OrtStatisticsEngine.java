@@ -172,7 +172,7 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
           // with padding masked, positions that are padding in every row of the batch add
           // nothing to any statistic: cut them, and the pass is as long as the longest text
           Map<String, HostTensor> inputs = paddingMask.trims()
-              ? PairedBatches.trimPadding(batch.inputs()) : batch.inputs();
+              ? TrailingPadding.cut(batch.inputs()) : batch.inputs();
           for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
             if (wantedInputs.contains(e.getKey())) {
               feeds.put(e.getKey(), OrtTensors.of(env, e.getValue(), halfInputs));

@@ -97,7 +97,7 @@ final class PaddingMask {
       if (batch == null) {
         return NONE;
       }
-      sample = PairedBatches.sequenceIsDynamic(graph) ? PairedBatches.trimPadding(batch.inputs()) : batch.inputs();
+      sample = TrailingPadding.cuttable(graph) ? TrailingPadding.cut(batch.inputs()) : batch.inputs();
     } catch (IOException e) {
       throw new ShearsException("cannot read calibration data: " + e.getMessage(), e);
     }
@@ -133,7 +133,7 @@ final class PaddingMask {
         masked.add(a);
       }
     }
-    return masked.isEmpty() ? NONE : new PaddingMask(masked, PairedBatches.sequenceIsDynamic(graph));
+    return masked.isEmpty() ? NONE : new PaddingMask(masked, TrailingPadding.cuttable(graph));
   }
 
   /** The runtime shapes of {@code activations} on one batch. */

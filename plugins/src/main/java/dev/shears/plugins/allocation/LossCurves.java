@@ -61,7 +61,8 @@ final class LossCurves {
    * Minimises {@code Σ_g C_g(s_g)} subject to {@code Σ_g N_g s_g = s · P} over convex
    * piecewise-linear curves {@code C_g} (from {@link #convexify}), each block at least at its
    * curve's first sparsity: from there the curves' pieces are taken in increasing order of loss
-   * per weight removed ({@code Δy / (N_g Δx)}), whole while the budget lasts. Pieces of equal cost (within a relative 1e-9) are taken
+   * per weight removed ({@code Δy / (N_g Δx)}), whole while the budget lasts. Pieces of equal
+   * cost (within a relative 1e-9) are taken
    * together, each to the same fraction of its length, so the budget's last part is shared
    * among them and flat curves give every block the same sparsity; otherwise ties go to the
    * earlier block. Convexity makes a block's pieces come in order, so the greedy result is
@@ -92,12 +93,11 @@ final class LossCurves {
       double[] ys = curves[g][1];
       s[g] = xs[0];
       base += sizes[g] * xs[0];
-      capacity += sizes[g] * xs[0];
+      capacity += sizes[g] * xs[xs.length - 1];
       for (int j = 1; j < xs.length; j++) {
         double width = xs[j] - xs[j - 1];
         double weights = sizes[g] * width;
         segments.add(new Segment(g, j, (ys[j] - ys[j - 1]) / weights, weights, width));
-        capacity += weights;
       }
     }
     double budget = sparsity * total;

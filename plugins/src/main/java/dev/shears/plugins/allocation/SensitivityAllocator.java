@@ -26,7 +26,6 @@ public final class SensitivityAllocator implements Allocator {
   private final double[] offsets;
   private final double maxSparsityDelta;
   private final ZerothOrderSettings batches;
-  private final boolean densityUnits;
 
   /**
    * Creates the allocator.
@@ -36,22 +35,6 @@ public final class SensitivityAllocator implements Allocator {
    * @param batches the calibration samples and batch size the losses are measured on
    */
   public SensitivityAllocator(double[] offsets, double maxSparsityDelta, ZerothOrderSettings batches) {
-    this(offsets, false, maxSparsityDelta, batches);
-  }
-
-  /**
-   * Creates the allocator.
-   *
-   * @param offsets the measured sparsities, as offsets from the global target
-   * @param densityUnits whether an offset is a fraction of the target's density {@code 1 - s}
-   *     (at 80% an offset of 0.5 is 0.1) rather than of the whole tensor: moving a block from 80
-   *     to 90% halves the weights it keeps, from 50 to 60% it takes a fifth of them, and the
-   *     measured curves of single blocks say less about the model the further they reach
-   * @param maxSparsityDelta how far above the global sparsity a block may go, non-negative
-   * @param batches the calibration samples and batch size the losses are measured on
-   */
-  public SensitivityAllocator(double[] offsets, boolean densityUnits, double maxSparsityDelta,
-      ZerothOrderSettings batches) {
     if (offsets.length == 0) {
       throw new IllegalArgumentException("the grid needs at least one offset");
     }
@@ -66,7 +49,6 @@ public final class SensitivityAllocator implements Allocator {
     this.offsets = offsets.clone();
     this.maxSparsityDelta = maxSparsityDelta;
     this.batches = batches;
-    this.densityUnits = densityUnits;
   }
 
   @Override
@@ -85,8 +67,7 @@ public final class SensitivityAllocator implements Allocator {
   }
 
   /**
-   * The sparsities measured at this target: {@code s + offset} (or {@code s + offset (1 - s)}
-   * in density units), clipped to
+   * The sparsities measured at this target: {@code s + offset}, clipped to
    * {@code [0, min(0.99, s + maxSparsityDelta)]} (never below {@code s}), rounded to 1e-9,
    * without repeats and without 0 (where the increase is 0 by definition), increasing.
    */
@@ -94,18 +75,13 @@ public final class SensitivityAllocator implements Allocator {
     double hi = Math.max(sparsity, Math.min(MAX_SPARSITY, sparsity + maxSparsityDelta));
     TreeSet<Double> points = new TreeSet<>();
     for (double o : offsets) {
-      double x = Math.min(hi, Math.max(0, sparsity + o * unit(sparsity)));
+      double x = Math.min(hi, Math.max(0, sparsity + o));
       x = Math.round(x * 1e9) / 1e9;
       if (x > 0) {
         points.add(x);
       }
     }
     return points.stream().mapToDouble(Double::doubleValue).toArray();
-  }
-
-  /** What an offset of 1 is at this target. */
-  private double unit(double sparsity) {
-    return densityUnits ? 1 - sparsity : 1;
   }
 
   @Override
@@ -122,7 +98,7 @@ public final class SensitivityAllocator implements Allocator {
     }
     // the curves start at the lowest point of the grid: at 0 (where the increase is 0 by
     // definition) when an offset reaches it, else at the lowest sparsity measured
-    boolean fromZero = sparsity + Arrays.stream(offsets).min().orElseThrow() * unit(sparsity) <= 0;
+    boolean fromZero = sparsity + Arrays.stream(offsets).min().orElseThrow() <= 0;
     if (!fromZero && xs[0] > sparsity) {
       throw new InvalidConfigurationException("allocator.grid " + Arrays.toString(offsets)
           + " measures no sparsity at or below the target " + sparsity + "; add an offset <= 0");

@@ -37,8 +37,6 @@ public final class SensitivityAllocatorProvider implements AllocatorProvider {
     return List.of(
         ParamSpec.ofString("grid", "-0.1,-0.05,0,0.05,0.1",
             "measured sparsities, as offsets from the target (clipped to [0, 0.99])"),
-        ParamSpec.ofChoice("gridUnit", "sparsity",
-            "what an offset of 1 is: a whole tensor, or the target's density 1 - s", "sparsity", "density"),
         ParamSpec.ofDouble("maxSparsityDelta", 1.0, 0, Double.POSITIVE_INFINITY,
             "how far above the global sparsity a block may go (1: only the grid limits it)"),
         ParamSpec.ofInt("samples", SAMPLES, "calibration samples the losses are measured on"),
@@ -73,7 +71,6 @@ public final class SensitivityAllocatorProvider implements AllocatorProvider {
     } catch (IllegalArgumentException e) {
       throw new InvalidConfigurationException("allocator.samples/batchSize: " + e.getMessage());
     }
-    return new SensitivityAllocator(offsets, params.getChoice("gridUnit").equals("density"),
-        params.getDouble("maxSparsityDelta"), batches);
+    return new SensitivityAllocator(offsets, params.getDouble("maxSparsityDelta"), batches);
   }
 }

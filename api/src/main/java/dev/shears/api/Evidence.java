@@ -38,14 +38,5 @@ public enum Evidence {
    * measured on demand with forward passes, each block pruned by the run's scorer from dense
    * statistics, everything else dense. Needed by the {@code sensitivity} allocator.
    */
-  PRUNED_LOSS,
-  /**
-   * The cross product {@code X_denseᵀ X} of a layer's input ({@link Layer#inputCrossGram()}):
-   * {@code X} as {@link #INPUT_GRAM} sees it and {@code X_dense} the same tokens' input in the
-   * dense model, a {@code columns × columns} matrix. In sequential mode {@code X} comes from
-   * the blocks pruned so far, so a scorer can aim at the dense model's outputs rather than
-   * at those of the already pruned model; in one-shot mode both are the same input and the
-   * matrix is {@code XᵀX}. Needed by SparseGPT with dense targets.
-   */
-  INPUT_CROSS_GRAM
+  PRUNED_LOSS
 }

@@ -115,18 +115,6 @@ public interface Layer {
   DoubleBuffer inputGram();
 
   /**
-   * The cross product {@code X_denseᵀ X} summed over every calibration token, row-major
-   * {@code columns × columns}, read-only: row {@code i}, column {@code j} is
-   * {@code Σ_t x_dense[t, i] · x[t, j]} (see {@link Evidence#INPUT_CROSS_GRAM}).
-   *
-   * @return a read-only buffer positioned at zero
-   * @throws IllegalStateException when no strategy declared {@link Evidence#INPUT_CROSS_GRAM}
-   */
-  default DoubleBuffer inputCrossGram() {
-    throw new IllegalStateException("this layer view has no cross Gram matrix");
-  }
-
-  /**
    * The number of calibration tokens (rows of the layer's input) the statistics cover.
    *
    * @return the token count; zero when no statistics were gathered

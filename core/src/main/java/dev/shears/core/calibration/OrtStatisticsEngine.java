@@ -18,9 +18,7 @@ import dev.shears.core.graph.Subgraph;
 import dev.shears.core.onnx.ModelFile;
 import dev.shears.core.onnx.TensorStore;
 import dev.shears.core.onnx.proto.Onnx.GraphProto;
-import dev.shears.core.onnx.proto.Onnx.NodeProto;
 import dev.shears.core.onnx.proto.Onnx.OperatorSetIdProto;
-import dev.shears.core.onnx.proto.Onnx.TensorProto;
 import dev.shears.core.onnx.proto.Onnx.ValueInfoProto;
 import dev.shears.core.progress.Progress;
 import java.io.IOException;
@@ -32,7 +30,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.UnaryOperator;
 
 /**
  * Calibration on ONNX Runtime. Statistics are reduced inside the graph (see
@@ -119,7 +116,7 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
     List<ValueInfoProto> inputs = graphInputInfos(graph, withMask(probes, sub.inputsOf(nodes)));
     GraphProto statsGraph = sub.build(nodes, inputs, probes.nodes(), probes.initializers(), probes.outputs());
     StatisticsAccumulator acc = new StatisticsAccumulator();
-    runOver(statsGraph, null, probes, List.of(), List.of(), acc, "Statistics");
+    runOver(statsGraph, null, probes, List.of(), null, null, acc, "Statistics");
     return acc.result(probes.probes());
   }
 
@@ -156,18 +153,9 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
     return needed;
   }
 
-  /**
-   * Cached values fed to a pass: each value the reader gives is fed under every name
-   * {@code as} gives it that the graph takes.
-   */
-  private record Feed(TensorSpill.Reader reader, List<UnaryOperator<String>> as) {}
-
-  /** Values a pass caches: {@code names}, read from the result under {@code from}'s name for each. */
-  private record Keep(TensorSpill into, List<String> names, UnaryOperator<String> from) {}
-
   /** Runs a graph over the calibration set, feeding graph inputs (and cached values), accumulating probes. */
-  private void runOver(GraphProto graph, TensorStore overrides, StatisticsProbes probes, List<Feed> cached,
-      List<Keep> keeps, StatisticsAccumulator acc, String task) {
+  private void runOver(GraphProto graph, TensorStore overrides, StatisticsProbes probes, List<String> keep,
+      TensorSpill.Reader cached, TensorSpill spillOut, StatisticsAccumulator acc, String task) {
     Set<String> wantedInputs = new HashSet<>();
     graph.getInputList().forEach(v -> wantedInputs.add(v.getName()));
     int batches = (source.sampleCount() + batchSize - 1) / batchSize;
@@ -180,7 +168,6 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
       CalibrationBatch batch;
       while ((batch = reader.next()) != null) {
         Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
-        List<OnnxTensor> owned = new ArrayList<>();
         try {
           // with padding masked, positions that are padding in every row of the batch add
           // nothing to any statistic: cut them, and the pass is as long as the longest text
@@ -188,34 +175,30 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
               ? TrailingPadding.cut(batch.inputs()) : batch.inputs();
           for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
             if (wantedInputs.contains(e.getKey())) {
-              OnnxTensor t = OrtTensors.of(env, e.getValue(), halfInputs);
-              owned.add(t);
-              feeds.put(e.getKey(), t);
+              feeds.put(e.getKey(), OrtTensors.of(env, e.getValue(), halfInputs));
             }
           }
-          for (Feed f : cached) {
-            for (Map.Entry<String, OnnxTensor> e : f.reader().next(env).entrySet()) {
-              owned.add(e.getValue());
-              for (UnaryOperator<String> as : f.as()) {
-                String name = as.apply(e.getKey());
-                if (wantedInputs.contains(name)) {
-                  feeds.put(name, e.getValue());
-                }
+          if (cached != null) {
+            for (Map.Entry<String, OnnxTensor> e : cached.next(env).entrySet()) {
+              if (wantedInputs.contains(e.getKey())) {
+                feeds.put(e.getKey(), e.getValue());
+              } else {
+                e.getValue().close();
               }
             }
           }
           try (OrtSession.Result result = handle.session.run(feeds)) {
             collect(result, probes, acc);
-            for (Keep k : keeps) {
+            if (spillOut != null) {
               List<OnnxTensor> kept = new ArrayList<>();
-              for (String n : k.names()) {
-                kept.add((OnnxTensor) result.get(k.from().apply(n)).orElseThrow());
+              for (String k : keep) {
+                kept.add((OnnxTensor) result.get(k).orElseThrow());
               }
-              k.into().append(k.names(), kept);
+              spillOut.append(keep, kept);
             }
           }
         } finally {
-          owned.forEach(OnnxTensor::close);
+          feeds.values().forEach(OnnxTensor::close);
         }
         bar.step();
       }
@@ -234,7 +217,7 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
       if (done.add(p.rows())) {
         acc.addRows(p.rows(), OrtTensors.longs(tensor(result, p.rows()))[0]);
       }
-      for (String output : new String[] {p.squareSums(), p.gram(), p.absSums(), p.crossGram()}) {
+      for (String output : new String[] {p.squareSums(), p.gram(), p.absSums()}) {
         if (output != null && done.add(output)) {
           acc.add(output, OrtTensors.floats(tensor(result, output)));
         }
@@ -349,16 +332,8 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
     private final Set<Evidence> kinds;
     private final TensorStore pruned;
     private final List<List<PrunableTensor>> stages;
-    private final DenseTwin twin;
     private int step;
     private TensorSpill cache;
-    /**
-     * What the dense model computes where {@link #cache} holds the pruned model's values;
-     * null while the two are the same (before any stage is pruned) or not wanted.
-     */
-    private TensorSpill denseCache;
-    /** Whether the dense model's inputs are still followed (see {@link DenseTwin#copyable}). */
-    private boolean twinAvailable;
     private GraphProto graph;
 
     Sequential(Set<Evidence> kinds, TensorStore pruned, List<List<PrunableTensor>> stages) {
@@ -366,8 +341,6 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
       this.pruned = pruned;
       this.stages = List.copyOf(stages);
       this.graph = model.proto().getGraph();
-      this.twin = kinds.contains(Evidence.INPUT_CROSS_GRAM) ? new DenseTwin(graph, graphInputs) : null;
-      this.twinAvailable = twin != null;
     }
 
     @Override
@@ -387,37 +360,17 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
       Set<String> entry = step == stages.size() - 1 ? Set.of()
           : new Subgraph(graph).downstream(laterWeights, graphInputs).frontier();
       step++;
-      Set<String> given = new LinkedHashSet<>(graphInputs);
-      Map<String, TensorInfo> cachedInfos = cache == null ? Map.of() : cache.infos();
-      given.addAll(cachedInfos.keySet());
-      Subgraph sub = new Subgraph(graph);
       StatisticsProbes probes = probes(stages.stream().flatMap(List::stream).toList());
-      // the dense model's inputs to this stage differ from the pruned model's once a stage
-      // before it is pruned; then a renamed copy of the stage computes them beside it
-      boolean twinned = twinAvailable && cache != null;
-      if (twinned) {
-        probes.readDenseFrom(twin::name);
-      }
       for (PrunableTensor t : block) {
         probes.add(t, kinds, null);
       }
+      Set<String> given = new LinkedHashSet<>(graphInputs);
+      Map<String, TensorInfo> cachedInfos = cache == null ? Map.of() : cache.infos();
+      given.addAll(cachedInfos.keySet());
       Set<String> wanted = new LinkedHashSet<>(probes.activations());
       wanted.addAll(entry);
+      Subgraph sub = new Subgraph(graph);
       BitSet nodes = sub.nodesFor(wanted, given);
-      if (twinned && !DenseTwin.copyable(graph, nodes)) {
-        // from here on, each stage's statistics see the pruned model's inputs only
-        twinned = false;
-        twinAvailable = false;
-        if (denseCache != null) {
-          denseCache.close();
-          denseCache = null;
-        }
-        diagnostics.put("denseTargets", "not available from " + name + ": its sub-graph holds control-flow nodes");
-        probes = probes(stages.stream().flatMap(List::stream).toList());
-        for (PrunableTensor t : block) {
-          probes.add(t, kinds, null);
-        }
-      }
       Set<String> needed = new LinkedHashSet<>(withMask(probes, sub.inputsOf(nodes)));
       // a wanted value may itself be given (cached): then no node computes it
       for (String w : wanted) {
@@ -429,79 +382,31 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
       for (Map.Entry<String, TensorInfo> e : cachedInfos.entrySet()) {
         if (needed.contains(e.getKey())) {
           inputs.add(OrtTensors.cachedInput(e.getKey(), e.getValue().type, e.getValue().getShape().length));
-          if (twinned) {
-            inputs.add(OrtTensors.cachedInput(twin.name(e.getKey()), e.getValue().type,
-                e.getValue().getShape().length));
-          }
         }
       }
       List<String> keep = new ArrayList<>(entry);
       List<String> outputs = new ArrayList<>(probes.outputs());
       outputs.addAll(keep);
-      List<NodeProto> extra = new ArrayList<>();
-      List<TensorProto> extraInits = new ArrayList<>();
-      if (twinned) {
-        Set<String> prunedSoFar = new HashSet<>();
-        stages.subList(0, step - 1).forEach(stage -> stage.forEach(t -> prunedSoFar.add(t.name())));
-        DenseTwin.Copy copy = twin.copy(graph, nodes, prunedSoFar);
-        extra.addAll(copy.nodes());
-        extraInits.addAll(copy.initializers());
-        keep.forEach(k -> outputs.add(twin.name(k)));
-      }
-      extra.addAll(probes.nodes());
-      extraInits.addAll(probes.initializers());
-      GraphProto stepGraph = sub.build(nodes, inputs, extra, extraInits, dedupe(outputs));
+      GraphProto stepGraph = sub.build(nodes, inputs, probes.nodes(), probes.initializers(), outputs);
       StatisticsAccumulator acc = new StatisticsAccumulator();
       TensorSpill next = new TensorSpill();
-      TensorSpill nextDense = twinned ? new TensorSpill() : null;
-      List<Keep> keeps = new ArrayList<>(List.of(new Keep(next, keep, UnaryOperator.identity())));
-      if (twinned) {
-        keeps.add(new Keep(nextDense, keep, twin::name));
-      }
       try {
         if (cache == null) {
-          runOver(stepGraph, pruned, probes, List.of(), keeps, acc, "Statistics " + name);
-        } else if (!twinned) {
-          try (TensorSpill.Reader reader = cache.reader()) {
-            runOver(stepGraph, pruned, probes, List.of(new Feed(reader, List.of(UnaryOperator.identity()))), keeps,
-                acc, "Statistics " + name);
-          }
-        } else if (denseCache == null) {
-          // the cache was made before any stage was pruned: it is the dense model's too
-          try (TensorSpill.Reader reader = cache.reader()) {
-            runOver(stepGraph, pruned, probes,
-                List.of(new Feed(reader, List.of(UnaryOperator.identity(), twin::name))), keeps, acc,
-                "Statistics " + name);
-          }
+          runOver(stepGraph, pruned, probes, keep, null, next, acc, "Statistics " + name);
         } else {
-          try (TensorSpill.Reader reader = cache.reader(); TensorSpill.Reader dense = denseCache.reader()) {
-            runOver(stepGraph, pruned, probes, List.of(new Feed(reader, List.of(UnaryOperator.identity())),
-                new Feed(dense, List.of(twin::name))), keeps, acc, "Statistics " + name);
+          try (TensorSpill.Reader reader = cache.reader()) {
+            runOver(stepGraph, pruned, probes, keep, reader, next, acc, "Statistics " + name);
           }
         }
       } catch (RuntimeException e) {
         next.close();
-        if (nextDense != null) {
-          nextDense.close();
-        }
         throw e;
       }
       if (cache != null) {
         cache.close();
       }
       cache = next;
-      if (twinned) {
-        if (denseCache != null) {
-          denseCache.close();
-        }
-        denseCache = nextDense;
-      }
       return acc.result(probes.probes());
-    }
-
-    /** {@code names} without repeats: a cached value the probes also read is one output. */
-    private List<String> dedupe(List<String> names) {
-      return new ArrayList<>(new LinkedHashSet<>(names));
     }
 
     @Override
@@ -509,10 +414,6 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
       if (cache != null) {
         cache.close();
         cache = null;
-      }
-      if (denseCache != null) {
-        denseCache.close();
-        denseCache = null;
       }
     }
   }

@@ -46,7 +46,7 @@ final class StatisticsAccumulator {
     Map<String, LayerStatistics> out = new LinkedHashMap<>();
     for (Probe p : probes) {
       LayerStatistics mine = new LayerStatistics(copy(p.squareSums()), copy(p.gram()), rows.get(p.rows())[0],
-          copy(p.absSums()), copy(p.absMax()), copy(p.crossGram()));
+          copy(p.absSums()), copy(p.absMax()));
       out.merge(p.tensor(), mine, StatisticsAccumulator::plus);
     }
     return out;
@@ -58,7 +58,7 @@ final class StatisticsAccumulator {
 
   private static LayerStatistics plus(LayerStatistics a, LayerStatistics b) {
     return new LayerStatistics(plus(a.squareSums(), b.squareSums()), plus(a.gram(), b.gram()), a.tokens() + b.tokens(),
-        plus(a.absSums(), b.absSums()), max(a.absMax(), b.absMax()), plus(a.crossGram(), b.crossGram()));
+        plus(a.absSums(), b.absSums()), max(a.absMax(), b.absMax()));
   }
 
   private static double[] max(double[] a, double[] b) {

@@ -8,14 +8,11 @@ package dev.shears.core.evidence;
  * @param tokens the number of tokens (rows of X) summed over
  * @param absSums per input feature, the sum of |x| over all tokens; or {@code null}
  * @param absMax per input feature, the largest |x| over all tokens; or {@code null}
- * @param crossGram the cross product X_denseᵀX of the dense model's input and this input,
- *     row-major; or {@code null}
  */
-public record LayerStatistics(double[] squareSums, double[] gram, long tokens, double[] absSums, double[] absMax,
-    double[] crossGram) {
+public record LayerStatistics(double[] squareSums, double[] gram, long tokens, double[] absSums, double[] absMax) {
 
-  /** Statistics without the absolute-value reductions and the cross product. */
+  /** Statistics without the absolute-value reductions. */
   public LayerStatistics(double[] squareSums, double[] gram, long tokens) {
-    this(squareSums, gram, tokens, null, null, null);
+    this(squareSums, gram, tokens, null, null);
   }
 }

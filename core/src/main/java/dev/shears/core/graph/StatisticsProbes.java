@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.UnaryOperator;
 
 /**
  * Reduction nodes appended to a graph so that ONNX Runtime returns statistics of each
@@ -33,15 +32,13 @@ public final class StatisticsProbes {
    *     (probes on the same activation share their output names)
    * @param absSums output name of the per-feature sum of |x|, or null
    * @param absMax output name of the per-feature maximum of |x|, or null
-   * @param crossGram output name of X_denseᵀX, or null; the same name as {@code gram} when
-   *     the dense input is this input
    */
   public record Probe(String tensor, String activation, String squareSums, String gram, String rows,
-      String absSums, String absMax, String crossGram) {
+      String absSums, String absMax) {
 
-    /** A probe without the absolute-value reductions and the cross product. */
+    /** A probe without the absolute-value reductions. */
     public Probe(String tensor, String activation, String squareSums, String gram, String rows) {
-      this(tensor, activation, squareSums, gram, rows, null, null, null);
+      this(tensor, activation, squareSums, gram, rows, null, null);
     }
   }
 
@@ -56,8 +53,6 @@ public final class StatisticsProbes {
   private String maskColumn;
   private String maskTokens;
   private int counter;
-  /** Where the graph computes each activation as the dense model would; null: nowhere. */
-  private UnaryOperator<String> denseValue;
 
   public StatisticsProbes(int opset) {
     this(opset, null, a -> false);
@@ -73,16 +68,6 @@ public final class StatisticsProbes {
     this.opset = opset;
     this.maskInput = maskInput;
     this.masked = masked;
-  }
-
-  /**
-   * Makes later {@link Evidence#INPUT_CROSS_GRAM} probes read the dense model's value of an
-   * activation from the graph value {@code denseValue} names; a probe whose name maps to
-   * itself, or any probe when this is never called, uses {@code XᵀX}, the two inputs being
-   * the same.
-   */
-  public void readDenseFrom(UnaryOperator<String> denseValue) {
-    this.denseValue = denseValue;
   }
 
   /** Whether some probe reads the mask input (it must then be an input of the graph). */
@@ -107,7 +92,7 @@ public final class StatisticsProbes {
         byActivation.put(key, shared);
       }
       probes.add(new Probe(t.name(), c.activation(), shared.squareSums(), shared.gram(), shared.rows(),
-          shared.absSums(), shared.absMax(), shared.crossGram()));
+          shared.absSums(), shared.absMax()));
     }
   }
 
@@ -159,31 +144,14 @@ public final class StatisticsProbes {
       }
       outputs.add(ss);
     }
-    String dense = denseValue == null || transposed ? activation : denseValue.apply(activation);
-    boolean cross = kinds.contains(Evidence.INPUT_CROSS_GRAM);
     String gram = null;
-    if (kinds.contains(Evidence.INPUT_GRAM) || cross && dense.equals(activation)) {
+    if (kinds.contains(Evidence.INPUT_GRAM)) {
       gram = p + "gram";
-      nodes.add(node("MatMul", List.of(transpose(x2d, p + "xt"), x2d), gram));
+      nodes.add(node("Transpose", List.of(x2d), p + "xt",
+          AttributeProto.newBuilder().setName("perm").setType(AttributeProto.AttributeType.INTS)
+              .addInts(1).addInts(0).build()));
+      nodes.add(node("MatMul", List.of(p + "xt", x2d), gram));
       outputs.add(gram);
-    }
-    String crossGram = null;
-    if (cross) {
-      if (dense.equals(activation)) {
-        crossGram = gram;
-      } else {
-        // the dense value has the activation's shape; the pruned side is already masked,
-        // which zeroes the padded rows' products
-        String xd = dense;
-        if (t.dataType() != DataType.FLOAT) {
-          nodes.add(node("Cast", List.of(xd), p + "densecast", attrInt("to", DataType.FLOAT.code())));
-          xd = p + "densecast";
-        }
-        nodes.add(node("Reshape", List.of(xd, shape), p + "dense2d"));
-        crossGram = p + "cross";
-        nodes.add(node("MatMul", List.of(transpose(p + "dense2d", p + "densext"), x2d), crossGram));
-        outputs.add(crossGram);
-      }
     }
     String absSums = null;
     String absMax = null;
@@ -200,15 +168,7 @@ public final class StatisticsProbes {
         outputs.add(absMax);
       }
     }
-    return new Probe(t.name(), activation, ss, gram, rows, absSums, absMax, crossGram);
-  }
-
-  /** Adds a node transposing the 2-D {@code x} into {@code output}; returns {@code output}. */
-  private String transpose(String x, String output) {
-    nodes.add(node("Transpose", List.of(x), output,
-        AttributeProto.newBuilder().setName("perm").setType(AttributeProto.AttributeType.INTS)
-            .addInts(1).addInts(0).build()));
-    return output;
+    return new Probe(t.name(), activation, ss, gram, rows, absSums, absMax);
   }
 
   /** The mask as a float column, one entry per row of a masked activation's 2-D view. */
@@ -288,20 +248,6 @@ public final class StatisticsProbes {
 
   public List<String> outputs() {
     return outputs;
-  }
-
-  /**
-   * The dense values the cross-product probes read (see {@link #readDenseFrom}), which the
-   * graph must compute or take as inputs.
-   */
-  public Set<String> denseActivations() {
-    Set<String> a = new java.util.LinkedHashSet<>();
-    for (Probe p : probes) {
-      if (p.crossGram() != null && !p.crossGram().equals(p.gram())) {
-        a.add(denseValue.apply(p.activation()));
-      }
-    }
-    return a;
   }
 
   /** The activations the probes read. */

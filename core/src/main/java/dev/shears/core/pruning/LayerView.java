@@ -112,15 +112,6 @@ final class LayerView implements Layer {
   }
 
   @Override
-  public DoubleBuffer inputCrossGram() {
-    if (stats == null || stats.crossGram() == null) {
-      throw new IllegalStateException("the cross Gram matrix of " + tensor.name()
-          + " was not gathered: the strategy must declare Evidence.INPUT_CROSS_GRAM");
-    }
-    return DoubleBuffer.wrap(stats.crossGram()).asReadOnlyBuffer();
-  }
-
-  @Override
   public long tokens() {
     return stats == null ? 0 : stats.tokens();
   }

@@ -17,9 +17,8 @@ import java.nio.DoubleBuffer;
  *
  * @param upper {@code U}, row-major {@code columns × columns}, zero below the diagonal
  * @param dead per input feature, whether it never fired ({@code H_ii == 0} before repair)
- * @param damp what was added to the diagonal of {@code H}
  */
-record HessianFactor(double[] upper, boolean[] dead, double damp) {
+record HessianFactor(double[] upper, boolean[] dead) {
 
   static HessianFactor of(Layer layer, double dampening) {
     int n = layer.columns();
@@ -56,7 +55,7 @@ record HessianFactor(double[] upper, boolean[] dead, double damp) {
     }
     double[] upper = Cholesky.invertLower(h, n);
     reverse(upper);
-    return new HessianFactor(upper, dead, damp);
+    return new HessianFactor(upper, dead);
   }
 
   private static void reverse(double[] a) {

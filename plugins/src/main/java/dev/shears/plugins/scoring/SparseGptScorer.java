@@ -7,7 +7,6 @@ import dev.shears.api.MaskSelection;
 import dev.shears.api.PruneResult;
 import dev.shears.api.Scorer;
 import dev.shears.api.SparsityPattern;
-import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.BitSet;
 import java.util.Set;
@@ -34,7 +33,6 @@ public final class SparseGptScorer implements Scorer {
   private final MaskSelection.Group group;
   private final int blockSize;
   private final double dampening;
-  private final boolean denseTargets;
   /** At most 256 MiB or an eighth of the heap of factors kept for reuse within the run. */
   private final FactorCache factors =
       new FactorCache(Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 8));
@@ -47,20 +45,6 @@ public final class SparseGptScorer implements Scorer {
    * @param dampening fraction of the mean Hessian diagonal added to it, non-negative
    */
   public SparseGptScorer(MaskSelection.Group group, int blockSize, double dampening) {
-    this(group, blockSize, dampening, false);
-  }
-
-  /**
-   * Creates the scorer.
-   *
-   * @param group which weights compete (ignored under N:M)
-   * @param blockSize columns per block, at least one
-   * @param dampening fraction of the mean Hessian diagonal added to it, non-negative
-   * @param denseTargets whether each layer aims at the dense model's output rather than at
-   *     the output of its own weights on the pruned model's input (see {@link DenseTargets});
-   *     the two differ only in sequential mode
-   */
-  public SparseGptScorer(MaskSelection.Group group, int blockSize, double dampening, boolean denseTargets) {
     if (blockSize < 1 || !(dampening >= 0)) {
       throw new IllegalArgumentException(
           "blockSize must be >= 1 and dampening >= 0: " + blockSize + ", " + dampening);
@@ -68,7 +52,6 @@ public final class SparseGptScorer implements Scorer {
     this.group = group;
     this.blockSize = blockSize;
     this.dampening = dampening;
-    this.denseTargets = denseTargets;
   }
 
   @Override
@@ -78,7 +61,7 @@ public final class SparseGptScorer implements Scorer {
 
   @Override
   public Set<Evidence> evidence() {
-    return denseTargets ? Set.of(Evidence.INPUT_GRAM, Evidence.INPUT_CROSS_GRAM) : Set.of(Evidence.INPUT_GRAM);
+    return Set.of(Evidence.INPUT_GRAM);
   }
 
   @Override
@@ -107,12 +90,6 @@ public final class SparseGptScorer implements Scorer {
       w = new float[rows * n];
       FloatBuffer source = layer.weights();
       source.get(0, w);
-      if (denseTargets) {
-        DoubleBuffer cross = layer.inputCrossGram();
-        if (!cross.equals(layer.inputGram())) {
-          DenseTargets.apply(w, rows, n, cross, layer.tokens(), factor);
-        }
-      }
       for (int r = 0; r < rows; r++) {
         for (int c = 0; c < n; c++) {
           if (factor.dead()[c]) {

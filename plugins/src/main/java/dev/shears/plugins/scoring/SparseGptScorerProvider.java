@@ -29,9 +29,7 @@ public final class SparseGptScorerProvider implements ScorerProvider {
     return List.of(
         MaskSelection.Group.PARAM,
         ParamSpec.ofInt("blockSize", 128, "columns pruned together before the lazy update"),
-        ParamSpec.ofDouble("dampening", 0.01, "fraction of mean diag(H) added to the diagonal"),
-        ParamSpec.ofBoolean("denseTargets", false,
-            "in sequential mode, aim each layer at the dense model's output, not the pruned model's"));
+        ParamSpec.ofDouble("dampening", 0.01, "fraction of mean diag(H) added to the diagonal"));
   }
 
   @Override
@@ -51,7 +49,6 @@ public final class SparseGptScorerProvider implements ScorerProvider {
       throw new InvalidConfigurationException(
           "parameter 'scorer.dampening' must be >= 0, got " + dampening);
     }
-    return new SparseGptScorer(MaskSelection.Group.from(params), blockSize, dampening,
-        params.getBoolean("denseTargets"));
+    return new SparseGptScorer(MaskSelection.Group.from(params), blockSize, dampening);
   }
 }

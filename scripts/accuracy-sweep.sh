@@ -17,7 +17,8 @@
 # evaluated with tinyclip's calib/ and eval/. MiniLM comes from its Maven artifact and uses
 # testdata/.../minilm-calib (512 sentences) and minilm-eval (64 unseen sentences).
 # Uses the runnable jar (built by ./shears on first use); outputs go to $OUT (default /tmp/shears-sweep).
-# Extra prune flags for every run: $FLAGS (for example FLAGS="--calib-samples 128").
+# Extra prune flags for every run: $FLAGS (for example FLAGS="--calib-samples 128"). CLIP-style models
+# calibrate on $CALIB when set (for example a subset from scripts/calib-subsets.py).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="$root/testdata/src/main/resources/dev/shears/testdata"
@@ -31,7 +32,7 @@ cp "$root/cli/target/shears.jar" "$jar"   # a private copy: rebuilds during the 
 model_name=${1:?usage: $0 tinyclip|minilm|DIR scorers|allocators|defaults|all}
 group=${2:-all}
 case "$model_name" in
-  tinyclip) model="$tiny/model.onnx"; calib="$tiny/calib"; kind=clip ;;
+  tinyclip) model="$tiny/model.onnx"; calib="${CALIB:-$tiny/calib}"; kind=clip ;;
   minilm)
     model="$out/minilm/model.onnx"; calib="$data/minilm-calib"; kind=text
     if [[ ! -f "$model" ]]; then
@@ -41,7 +42,7 @@ case "$model_name" in
       (cd "$out/minilm" && unzip -q -o ./*.jar all-minilm-l6-v2.onnx all-minilm-l6-v2-tokenizer.json \
         && mv all-minilm-l6-v2.onnx model.onnx && mv all-minilm-l6-v2-tokenizer.json tokenizer.json)
     fi ;;
-  *) model="$model_name/model.onnx"; calib="$tiny/calib"; kind=clip; model_name=$(basename "$model_name") ;;
+  *) model="$model_name/model.onnx"; calib="${CALIB:-$tiny/calib}"; kind=clip; model_name=$(basename "$model_name") ;;
 esac
 
 # run ALLOCATOR SCORER MODE SPARSITY SEED [extra flags]; "-" leaves a flag at its default

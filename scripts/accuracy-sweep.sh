@@ -9,7 +9,7 @@
 #   scripts/accuracy-sweep.sh minilm allocators     # owl / ecoflap / sensitivity (seeds 1-3) with wanda
 #                                                   # and sparsegpt, 50-70%, in $MODE (default one-shot);
 #                                                   # ALLOCATORS, SCORERS, SEEDS, SPARSITIES narrow it
-#   scripts/accuracy-sweep.sh DIR defaults          # the defaults (no strategy flags), seeds 1-3, 50-70%
+#   scripts/accuracy-sweep.sh DIR defaults          # the defaults (no strategy flags), seeds 1-3 (SEEDS), 50-70%
 #   scripts/accuracy-sweep.sh DIR all               # scorers + allocators (both modes) + defaults
 #
 # MODEL is tinyclip, minilm, or a folder holding a CLIP-style model.onnx trained on the same
@@ -101,7 +101,7 @@ allocators() {
 
 defaults() {
   for s in ${SPARSITIES:-0.5 0.6 0.7}; do
-    for seed in 1 2 3; do
+    for seed in ${SEEDS:-1 2 3}; do
       run - - - "$s" "$seed"
     done
   done

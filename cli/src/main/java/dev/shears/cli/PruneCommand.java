@@ -55,7 +55,8 @@ final class PruneCommand implements Callable<Integer> {
   String scorer;
 
   @Option(names = "--allocator", paramLabel = "NAME", defaultValue = PruneOptions.DEFAULT_ALLOCATOR,
-      description = "Coarse-stage strategy (default: ${DEFAULT-VALUE}; see shears plugins).")
+      description = "Coarse-stage strategy (default: ${DEFAULT-VALUE}, whose model is kept only when its calibration "
+          + "loss on the last samples is not above uniform's; see shears plugins).")
   String allocator;
 
   @Option(names = "--loss", paramLabel = "NAME",
@@ -147,14 +148,19 @@ final class PruneCommand implements Callable<Integer> {
     // a missing --calib is reported when the model is read and its inventory known, before any pass
     String needer = PruneExtras.checkStrategies(registry, options);
     Progress progress = common.progress();
-    AutoSearch search = strategy == null ? null : search(registry, progress, options);
+    // without --allocator, the default allocator's model is kept only when it beats uniform's
+    boolean guarded = strategy == null && !spec.commandLine().getParseResult().hasMatchedOption("--allocator")
+        && options.pattern().isUnstructured() && needer != null && options.sparsity() > 0;
+    AutoSearch search = strategy != null ? search(registry, progress, options)
+        : guarded ? AutoSearch.guard(registry, progress, options) : null;
     PruneJob job = new PruneJob(model, output, report, selection.rules(), options, policy, storageKind);
     var verifier = PruneExtras.verifier(verify, model, calibration);
     boolean created = folder && PruneExtras.createFolder(output.getParent());
     PruneReport done;
     try {
       done = search == null ? job.run(registry, progress, calibration.engines(progress, needer), verifier)
-          : job.run(progress, calibration.engines(progress, "--strategy auto needs"), verifier, search);
+          : job.run(progress, calibration.engines(progress, search.isGuard() ? needer : "--strategy auto needs"),
+              verifier, search);
     } catch (RuntimeException | Error e) {
       if (created) {
         PruneExtras.removeIfEmpty(output.getParent());

@@ -20,10 +20,17 @@ final class Summary {
       return;
     }
     List<Map<String, Object>> rows = (List<Map<String, Object>>) s.get("candidates");
-    out.printf(Locale.ROOT, "strategy auto: %s pruned with the first %d of %d calibration samples, "
-        + "scored by the %s loss on the last %d (dense model: %.6f)%n",
-        InspectCommand.plural(rows.size(), "candidate"), s.get("fitSamples"),
-        s.get("calibrationSamples"), s.get("loss"), s.get("heldOutSamples"), (Double) s.get("denseLoss"));
+    boolean guard = "guard".equals(s.get("strategy"));
+    if (guard) {
+      out.printf(Locale.ROOT, "allocation guard: %s against uniform, both pruned with all %d calibration samples, "
+          + "scored by the %s loss on the last %d (dense model: %.6f)%n", rows.get(0).get("allocator"),
+          s.get("calibrationSamples"), s.get("loss"), s.get("heldOutSamples"), (Double) s.get("denseLoss"));
+    } else {
+      out.printf(Locale.ROOT, "strategy auto: %s pruned with the first %d of %d calibration samples, "
+          + "scored by the %s loss on the last %d (dense model: %.6f)%n",
+          InspectCommand.plural(rows.size(), "candidate"), s.get("fitSamples"),
+          s.get("calibrationSamples"), s.get("loss"), s.get("heldOutSamples"), (Double) s.get("denseLoss"));
+    }
     out.printf(Locale.ROOT, "  %-2s %-11s %-10s %-10s %14s %14s %9s%n", "#", "allocator", "scorer", "mode",
         "held-out loss", "increase", "seconds");
     int i = 0;
@@ -35,6 +42,14 @@ final class Summary {
           Boolean.TRUE.equals(row.get("winner")) ? "  <- winner" : "");
     }
     Map<String, Object> w = (Map<String, Object>) s.get("winner");
+    if (guard) {
+      Map<String, Object> first = rows.get(0);
+      out.printf(Locale.ROOT, "kept: %s + %s, %s (the model written); the guard cost %.3f s = %.2f x the %s prune "
+          + "alone (%.3f s, estimated from its share)%n", w.get("allocator"), w.get("scorer"), w.get("mode"),
+          (Double) s.get("seconds"), (Double) s.get("seconds") / (Double) s.get("firstAloneSeconds"),
+          first.get("allocator"), (Double) s.get("firstAloneSeconds"));
+      return;
+    }
     out.printf(Locale.ROOT, "winner: %s%s, %s (the model written)%n",
         w.get("allocator") == null ? "" : w.get("allocator") + " + ", w.get("scorer"), w.get("mode"));
     out.printf(Locale.ROOT, "search: %.3f s = %.2f x the winner's own prune (%.3f s, estimated from its share); "

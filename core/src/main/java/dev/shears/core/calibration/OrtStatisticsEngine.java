@@ -307,9 +307,10 @@ public final class OrtStatisticsEngine implements StatisticsEngine {
   }
 
   @Override
-  public HeldOutSplit holdOut(int heldOut, CalibrationLoss loss, long seed) {
+  public HeldOutSplit holdOut(int heldOut, boolean pruneWithAll, CalibrationLoss loss, long seed) {
     int fit = source.sampleCount() - heldOut;
-    OrtStatisticsEngine first = new OrtStatisticsEngine(model, SampleRange.of(source, 0, fit), batchSize, device,
+    int pruneWith = pruneWithAll ? source.sampleCount() : fit;
+    OrtStatisticsEngine first = new OrtStatisticsEngine(model, SampleRange.of(source, 0, pruneWith), batchSize, device,
         progress, sessions.inlineLimit(), countPadding);
     HeldOutEvaluator last = new HeldOutEvaluator(model, new SessionFactory(env, model, device, sessions.inlineLimit()),
         env, SampleRange.of(source, fit, heldOut), loss, seed);

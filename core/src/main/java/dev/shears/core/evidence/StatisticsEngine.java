@@ -74,6 +74,14 @@ public interface StatisticsEngine extends AutoCloseable {
    * @param seed the seed of the mismatched pairs a pair loss builds
    */
   default HeldOutSplit holdOut(int heldOut, dev.shears.api.CalibrationLoss loss, long seed) {
+    return holdOut(heldOut, false, loss, seed);
+  }
+
+  /**
+   * As {@link #holdOut(int, dev.shears.api.CalibrationLoss, long)}; with {@code pruneWithAll}
+   * the engine to prune with covers every sample, the scored ones too.
+   */
+  default HeldOutSplit holdOut(int heldOut, boolean pruneWithAll, dev.shears.api.CalibrationLoss loss, long seed) {
     throw new UnsupportedOperationException("this statistics engine cannot be split for a held-out search");
   }
 

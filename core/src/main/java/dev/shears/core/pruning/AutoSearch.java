@@ -41,6 +41,7 @@ public final class AutoSearch implements PruneJob.Pruner {
   public static final List<String> ALLOCATORS = List.of("uniform", "ecoflap", "sensitivity");
   /** The scorers searched unless {@code --scorer} fixes one. */
   public static final List<String> SCORERS = List.of("wanda", "sparsegpt");
+  private static final String UNIFORM = "uniform";
   /** The mode unless {@code --mode} fixes one. */
   public static final Mode MODE = Mode.ONE_SHOT;
 
@@ -48,6 +49,8 @@ public final class AutoSearch implements PruneJob.Pruner {
   private final Progress progress;
   private final PruneOptions options;
   private final List<Candidate> candidates;
+  /** Whether this is the defaults' allocation guard rather than {@code --strategy auto}. */
+  private final boolean guard;
 
   /**
    * One configuration tried.
@@ -72,10 +75,46 @@ public final class AutoSearch implements PruneJob.Pruner {
    */
   public AutoSearch(StrategyRegistry registry, Progress progress, PruneOptions options, List<String> allocators,
       List<String> scorers, Mode mode) {
+    this(registry, progress, options, candidates(options, allocators, scorers, mode), false);
+  }
+
+  private AutoSearch(StrategyRegistry registry, Progress progress, PruneOptions options, List<Candidate> candidates,
+      boolean guard) {
     this.registry = registry;
     this.progress = progress;
     this.options = options;
-    this.candidates = candidates(options, allocators, scorers, mode);
+    this.candidates = candidates;
+    this.guard = guard;
+  }
+
+  /**
+   * The defaults' allocation guard (ALGORITHM.md §1d): the options' allocator, then
+   * {@code uniform}, both with the options' scorer and mode and pruned with every calibration
+   * sample; the one whose model scores the lower loss on the last samples is written (a tie
+   * keeps the allocator's). A measured allocation can follow the noise of its loss curves to a
+   * model worse than uniform's; the last samples are ones its curves did not read whenever the
+   * calibration set holds more than the allocator measures on and a quarter besides.
+   */
+  public static AutoSearch guard(StrategyRegistry registry, Progress progress, PruneOptions options) {
+    if (!options.pattern().isUnstructured()) {
+      throw new IllegalArgumentException("the allocation guard needs unstructured sparsity: " + options.pattern());
+    }
+    return new AutoSearch(registry, progress, options, List.of(
+        new Candidate(options.allocator(), options.scorer(), options.mode()),
+        new Candidate(UNIFORM, options.scorer(), options.mode())), true);
+  }
+
+  /**
+   * Whether {@code c} is the guard's uniform candidate, which takes none of the allocator
+   * parameters: they are the guarded allocator's.
+   */
+  private boolean guardsWith(Candidate c) {
+    return guard && UNIFORM.equals(c.allocator()) && !UNIFORM.equals(options.allocator());
+  }
+
+  /** Whether this is the defaults' allocation guard. */
+  public boolean isGuard() {
+    return guard;
   }
 
   /** The candidates, in the order they are tried (and ties are broken). */
@@ -105,10 +144,12 @@ public final class AutoSearch implements PruneJob.Pruner {
 
   /** The options one candidate runs with; {@code loss} is the resolved loss's name. */
   PruneOptions optionsFor(Candidate c, String loss, Set<Evidence> allocatorEvidence) {
-    boolean usesLoss = c.allocator() != null && allocatorEvidence.contains(Evidence.ZEROTH_ORDER_IMPORTANCE);
+    boolean usesLoss = c.allocator() != null && (allocatorEvidence.contains(Evidence.ZEROTH_ORDER_IMPORTANCE)
+        || allocatorEvidence.contains(Evidence.PRUNED_LOSS));
     Map<String, String> params = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : options.params().entrySet()) {
-      if (usesLoss || !e.getKey().startsWith(StrategyKind.LOSS.label() + ".")) {
+      boolean lossParam = e.getKey().startsWith(StrategyKind.LOSS.label() + ".");
+      if ((usesLoss || !lossParam) && !(guardsWith(c) && e.getKey().startsWith(StrategyKind.ALLOCATOR.label() + "."))) {
         params.put(e.getKey(), e.getValue());
       }
     }
@@ -133,8 +174,9 @@ public final class AutoSearch implements PruneJob.Pruner {
     Set<Evidence> prefetch = EnumSet.noneOf(Evidence.class);
     for (Candidate c : candidates) {
       if (c.allocator() != null) {
+        Map<String, String> allocatorParams = guardsWith(c) ? Map.of() : params.get(StrategyKind.ALLOCATOR);
         Set<Evidence> e = allocatorEvidence.computeIfAbsent(c.allocator(), a ->
-            new Guarded.GuardedAllocator(registry, a, params.get(StrategyKind.ALLOCATOR)).evidence());
+            new Guarded.GuardedAllocator(registry, a, allocatorParams).evidence());
         e.stream().filter(k -> k != Evidence.ZEROTH_ORDER_IMPORTANCE).forEach(prefetch::add);
       }
       if (c.mode() == Mode.ONE_SHOT) {
@@ -146,20 +188,36 @@ public final class AutoSearch implements PruneJob.Pruner {
     StatisticsEngine.HeldOutSplit split;
     int samples;
     int held;
+    int fit;
     try (StatisticsEngine engine = engines.get()) {
       samples = engine.sampleCount();
       held = heldOutCount(samples, lossBatch);
-      if (samples - held < lossBatch) {
-        throw new InvalidConfigurationException(String.format(Locale.ROOT,
-            "--calib: %d calibration sample%s are too few for --strategy auto, which holds out the last %d "
-                + "(a quarter, and at least one %s loss batch of %d) to score the candidates and prunes with "
-                + "the rest (at least %d more); give at least %d samples (--calib, --calib-samples)",
-            samples, samples == 1 ? "" : "s", held, lossName, lossBatch, lossBatch, 2 * lossBatch));
+      if (guard) {
+        if (held > samples) {
+          progress.note(String.format(Locale.ROOT, "allocation guard skipped: %d calibration sample%s, fewer than "
+              + "one %s loss batch (%d); %s is not compared with uniform", samples, samples == 1 ? "" : "s",
+              lossName, lossBatch, options.allocator()));
+          return new PruningPipeline(registry, progress).run(model, inventory, options, engines);
+        }
+        fit = samples;
+        progress.note(String.format(Locale.ROOT, "allocation guard: %s against uniform, pruned with all %d "
+            + "calibration samples and scored by the %s loss on the last %d", options.allocator(), samples, lossName,
+            held));
+        split = engine.holdOut(held, true, loss, options.seed());
+      } else {
+        if (samples - held < lossBatch) {
+          throw new InvalidConfigurationException(String.format(Locale.ROOT,
+              "--calib: %d calibration sample%s are too few for --strategy auto, which holds out the last %d "
+                  + "(a quarter, and at least one %s loss batch of %d) to score the candidates and prunes with "
+                  + "the rest (at least %d more); give at least %d samples (--calib, --calib-samples)",
+              samples, samples == 1 ? "" : "s", held, lossName, lossBatch, lossBatch, 2 * lossBatch));
+        }
+        progress.note(String.format(Locale.ROOT, "strategy auto: %d candidates, pruned with the first %d of %d "
+            + "calibration samples and scored by the %s loss on the last %d", candidates.size(), samples - held,
+            samples, lossName, held));
+        fit = samples - held;
+        split = engine.holdOut(held, loss, options.seed());
       }
-      progress.note(String.format(Locale.ROOT, "strategy auto: %d candidates, pruned with the first %d of %d "
-          + "calibration samples and scored by the %s loss on the last %d", candidates.size(), samples - held,
-          samples, lossName, held));
-      split = engine.holdOut(held, loss, options.seed());
     }
 
     List<Map<String, Object>> rows = new ArrayList<>();
@@ -173,7 +231,8 @@ public final class AutoSearch implements PruneJob.Pruner {
       dense = heldOut.dense();
       for (int i = 0; i < candidates.size(); i++) {
         Candidate c = candidates.get(i);
-        progress.note("strategy auto: candidate " + (i + 1) + " of " + candidates.size() + ": " + c);
+        progress.note((guard ? "allocation guard" : "strategy auto") + ": candidate " + (i + 1) + " of "
+            + candidates.size() + ": " + c);
         PruneOptions o = optionsFor(c, lossName,
             c.allocator() == null ? Set.of() : allocatorEvidence.get(c.allocator()));
         long t0 = System.nanoTime();
@@ -230,10 +289,10 @@ public final class AutoSearch implements PruneJob.Pruner {
     }
     Candidate w = candidates.get(bestIndex);
     Map<String, Object> search = new LinkedHashMap<>();
-    search.put("strategy", "auto");
+    search.put("strategy", guard ? "guard" : "auto");
     search.put("loss", lossName);
     search.put("calibrationSamples", samples);
-    search.put("fitSamples", samples - held);
+    search.put("fitSamples", fit);
     search.put("heldOutSamples", held);
     search.put("denseLoss", dense);
     search.put("candidates", rows);
@@ -246,6 +305,7 @@ public final class AutoSearch implements PruneJob.Pruner {
     search.put("winnerAloneSeconds", round(alone[bestIndex]));
     search.put("costInWinnerPrunes", round(total / alone[bestIndex]));
     search.put("oneByOneSeconds", round(oneByOne));
+    search.put("firstAloneSeconds", round(alone[0]));
     for (int i = 0; i < candidates.size(); i++) {
       Candidate c = candidates.get(i);
       if (PruneOptions.DEFAULT_ALLOCATOR.equals(c.allocator()) && PruneOptions.DEFAULT_SCORER.equals(c.scorer())
@@ -255,7 +315,7 @@ public final class AutoSearch implements PruneJob.Pruner {
         search.put("costInDefaultPrunes", round(total / alone[i]));
       }
     }
-    progress.note("strategy auto: winner " + w + " (held-out " + lossName + " loss "
+    progress.note((guard ? "allocation guard" : "strategy auto") + ": winner " + w + " (held-out " + lossName + " loss "
         + String.format(Locale.ROOT, "%.6g", bestLoss) + ")");
     return new PruningPipeline.Result(best.pruned(), best.report().withSearch(search), best.device());
   }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Without {@code --allocator}, the default allocator's model is written only when its
- * calibration loss on the last samples is not above uniform's (ALGORITHM.md §1d); both are
+ * calibration loss on the last samples is not above uniform's (ALGORITHM.md §4); both are
  * pruned with every sample.
  */
 class AllocationGuardTest {

@@ -88,7 +88,7 @@ public final class AutoSearch implements PruneJob.Pruner {
   }
 
   /**
-   * The defaults' allocation guard (ALGORITHM.md §1d): the options' allocator, then
+   * The defaults' allocation guard (ALGORITHM.md §4): the options' allocator, then
    * {@code uniform}, both with the options' scorer and mode and pruned with every calibration
    * sample; the one whose model scores the lower loss on the last samples is written (a tie
    * keeps the allocator's). A measured allocation can follow the noise of its loss curves to a

@@ -18,6 +18,7 @@ import dev.shears.core.onnx.ExternalDataPolicy;
 import dev.shears.core.onnx.ModelFile;
 import dev.shears.core.onnx.ModelWriter;
 import dev.shears.core.progress.Progress;
+import dev.shears.core.pruning.AutoSearch;
 import dev.shears.core.pruning.Mode;
 import dev.shears.core.pruning.PruneJob;
 import dev.shears.core.pruning.PruneOptions;
@@ -43,8 +44,9 @@ import java.util.Map;
 
 /**
  * The end-to-end bench: for each model, in one JVM, the floor (read + one plain ONNX
- * Runtime pass over the calibration set + write), uniform Wanda and ECoFLaP + Wanda (both
- * sequential, the default mode) and uniform Wanda one-shot, through {@link PruneJob}, with
+ * Runtime pass over the calibration set + write), the defaults as {@code shears prune} runs them
+ * (with the allocation guard, {@link AutoSearch#guard}) and without the guard, uniform Wanda and
+ * ECoFLaP + Wanda (both sequential) and uniform Wanda one-shot, through {@link PruneJob}, with
  * per-stage wall time, peak heap and peak RSS per run, and the ratios. Run it with
  * {@code scripts/bench.sh}; it is a test-source main, never part of {@code mvn verify}.
  *
@@ -154,7 +156,8 @@ public final class Bench {
     System.out.printf(Locale.ROOT, "%n== %s (%s, %.1f MiB), %d calibration samples, batch %d%n", s.name(),
         s.model().getFileName(), Files.size(s.model()) / MIB, samples, s.batch());
     String defaults = PruneOptions.DEFAULT_ALLOCATOR + " + " + PruneOptions.DEFAULT_SCORER + ", "
-        + PruneOptions.DEFAULT_MODE + " (the defaults)";
+        + PruneOptions.DEFAULT_MODE + ", unguarded";
+    String guarded = "the defaults (guarded: " + PruneOptions.DEFAULT_ALLOCATOR + " against uniform)";
     Mode defaultMode = Mode.forLabel(PruneOptions.DEFAULT_MODE);
 
     // warm-up, every configuration once: loads ONNX Runtime and lets the JIT compile each
@@ -163,6 +166,7 @@ public final class Bench {
       measure("floor (warm-up, not used)", () -> floor(s, calib, out));
       measure(defaults + " (warm-up, not used)", () -> prune(s, calib, registry, PruneOptions.DEFAULT_SCORER,
           PruneOptions.DEFAULT_ALLOCATOR, sparsity, defaultMode, out));
+      measure(guarded + " (warm-up, not used)", () -> pruneGuarded(s, calib, registry, sparsity, out));
       measure("uniform + wanda (warm-up, not used)",
           () -> prune(s, calib, registry, "uniform", sparsity, Mode.SEQUENTIAL, out));
       measure("ecoflap + wanda (warm-up, not used)",
@@ -174,12 +178,14 @@ public final class Bench {
     }
     List<Run> floors = new ArrayList<>();
     List<Run> defaultRuns = new ArrayList<>();
+    List<Run> guardedRuns = new ArrayList<>();
     List<Run> uniforms = new ArrayList<>();
     List<Run> ecoflaps = new ArrayList<>();
     List<Run> oneShots = new ArrayList<>();
     for (int round = 1; round <= rounds; round++) {
       String tag = rounds > 1 ? " #" + round : "";
       floors.add(measure("floor" + tag, () -> floor(s, calib, out)));
+      guardedRuns.add(measure(guarded + tag, () -> pruneGuarded(s, calib, registry, sparsity, out)));
       defaultRuns.add(measure(defaults + tag, () -> prune(s, calib, registry, PruneOptions.DEFAULT_SCORER,
           PruneOptions.DEFAULT_ALLOCATOR, sparsity, defaultMode, out)));
       uniforms.add(measure("uniform + wanda" + tag,
@@ -191,8 +197,8 @@ public final class Bench {
             () -> prune(s, calib, registry, "uniform", sparsity, Mode.ONE_SHOT, out)));
       }
     }
-    List<Run> shown = new ArrayList<>(List.of(median(floors), median(defaultRuns), median(uniforms),
-        median(ecoflaps)));
+    List<Run> shown = new ArrayList<>(List.of(median(floors), median(guardedRuns), median(defaultRuns),
+        median(uniforms), median(ecoflaps)));
     if (withOneShot) {
       shown.add(median(oneShots));
     }
@@ -202,11 +208,12 @@ public final class Bench {
       printRatio("ratio (a) uniform wanda, one-shot / floor ", oneShots, floors, 1.5);
     }
     printRatio("ratio (b) ecoflap / uniform wanda         ", ecoflaps, uniforms, 3);
-    printRatio("ratio (c) the defaults / floor            ", defaultRuns, floors, 4);
+    printRatio("ratio (c) the defaults / floor            ", guardedRuns, floors, 4);
     if (floors.get(0).stages().containsKey("(same pass, padding cut)")) {
-      printRatio("ratio (c) the defaults / floor, padding cut", defaultRuns,
+      printRatio("ratio (c) the defaults / floor, padding cut", guardedRuns,
           floors.stream().map(Bench::paddingCut).toList(), 4);
     }
+    printRatio("ratio (d) the guard: guarded / unguarded  ", guardedRuns, defaultRuns, 1.5);
   }
 
   /**
@@ -400,6 +407,27 @@ public final class Bench {
     ordered.put("read + inventory + setup", Math.max(0, t.get("total") - named));
     ordered.putAll(t);
     return ordered;
+  }
+
+  /**
+   * The defaults as {@code shears prune} runs them without {@code --allocator}: the allocation
+   * guard's two candidates and their held-out losses; timed by the wall clock, read to write.
+   */
+  static Map<String, Double> pruneGuarded(Subject s, CalibrationConfig calib, StrategyRegistry registry,
+      double sparsity, Path out) {
+    PruneOptions options = new PruneOptions(sparsity, SparsityPattern.unstructured(), PruneOptions.DEFAULT_SCORER,
+        PruneOptions.DEFAULT_ALLOCATOR, null, Map.of(), Mode.forLabel(PruneOptions.DEFAULT_MODE), 0);
+    long start = System.nanoTime();
+    PruneReport report = new PruneJob(s.model(), out.resolve("guarded.onnx"), out.resolve("guarded.json"),
+        SelectionRules.DEFAULT, options, ExternalDataPolicy.AUTO)
+        .run(Progress.NONE, m -> calib.open(m, Progress.NONE), null, AutoSearch.guard(registry, Progress.NONE, options));
+    double total = secs(start);
+    double guard = ((Number) report.search().get("seconds")).doubleValue();
+    Map<String, Double> stages = new LinkedHashMap<>();
+    stages.put("read + inventory + write", Math.max(0, total - guard));
+    stages.put("guard: both candidates and their held-out losses", guard);
+    stages.put("total", total);
+    return stages;
   }
 
   /** A part of a stage ({@code statistics / passes}), already counted in the stage. */

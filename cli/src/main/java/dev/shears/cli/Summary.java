@@ -57,9 +57,10 @@ final class Summary {
         (Double) s.get("costInWinnerPrunes"), (Double) s.get("winnerAloneSeconds"), rows.size(),
         (Double) s.get("oneByOneSeconds"));
     if (s.get("costInDefaultPrunes") != null) {
-      out.printf(Locale.ROOT, "search: %.2f x one prune with the defaults (%s + %s, %s: %.3f s, estimated from its "
-          + "share)%n", (Double) s.get("costInDefaultPrunes"), PruneOptions.DEFAULT_ALLOCATOR,
-          PruneOptions.DEFAULT_SCORER, PruneOptions.DEFAULT_MODE, (Double) s.get("defaultAloneSeconds"));
+      out.printf(Locale.ROOT, "search: %.2f x one prune with the defaults (%s + %s, %s, guarded by uniform: %.3f s, "
+          + "estimated from the two candidates' shares)%n", (Double) s.get("costInDefaultPrunes"),
+          PruneOptions.DEFAULT_ALLOCATOR, PruneOptions.DEFAULT_SCORER, PruneOptions.DEFAULT_MODE,
+          (Double) s.get("defaultAloneSeconds"));
     }
   }
 

@@ -119,10 +119,12 @@ class AutoStrategyTest {
     }
     assertEquals(candidates[bestIndex][0], search.get("winner").get("allocator").asText());
     assertEquals(candidates[bestIndex][1], search.get("winner").get("scorer").asText());
-    // the cost against one prune with the defaults (the sensitivity + sparsegpt candidate's share)
+    // the cost against one prune with the defaults (the sensitivity and uniform sparsegpt
+    // candidates' shares together: the defaults guard sensitivity's allocation with uniform's)
     assertEquals(search.get("seconds").asDouble() / search.get("defaultAloneSeconds").asDouble(),
         search.get("costInDefaultPrunes").asDouble(), 0.01);
-    assertTrue(r.out().contains("x one prune with the defaults (sensitivity + sparsegpt, one-shot: "), r.out());
+    assertTrue(r.out().contains("x one prune with the defaults (sensitivity + sparsegpt, one-shot, guarded by uniform: "),
+        r.out());
     // the file written is the winner's: its held-out loss is the table's
     assertEquals(rows.get(bestIndex).get("heldOutLoss").asDouble(), contrastive(out, heldOut), 1e-7);
     assertArrayEquals(Files.readAllBytes(tmp.resolve(candidates[bestIndex][0] + "-" + candidates[bestIndex][1] + ".onnx")),

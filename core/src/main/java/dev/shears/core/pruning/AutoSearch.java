@@ -306,14 +306,24 @@ public final class AutoSearch implements PruneJob.Pruner {
     search.put("costInWinnerPrunes", round(total / alone[bestIndex]));
     search.put("oneByOneSeconds", round(oneByOne));
     search.put("firstAloneSeconds", round(alone[0]));
+    // what a plain prune with no strategy flags costs: the default allocator's candidate and,
+    // for its allocation guard, uniform's with the same scorer and mode
+    int guarded = -1;
+    int uniform = -1;
     for (int i = 0; i < candidates.size(); i++) {
       Candidate c = candidates.get(i);
-      if (PruneOptions.DEFAULT_ALLOCATOR.equals(c.allocator()) && PruneOptions.DEFAULT_SCORER.equals(c.scorer())
-          && c.mode() == Mode.forLabel(PruneOptions.DEFAULT_MODE)) {
-        // what the search costs against a plain prune with no strategy flags
-        search.put("defaultAloneSeconds", round(alone[i]));
-        search.put("costInDefaultPrunes", round(total / alone[i]));
+      if (PruneOptions.DEFAULT_SCORER.equals(c.scorer()) && c.mode() == Mode.forLabel(PruneOptions.DEFAULT_MODE)) {
+        if (PruneOptions.DEFAULT_ALLOCATOR.equals(c.allocator())) {
+          guarded = i;
+        } else if (UNIFORM.equals(c.allocator())) {
+          uniform = i;
+        }
       }
+    }
+    if (!guard && guarded >= 0 && uniform >= 0) {
+      double defaults = alone[guarded] + alone[uniform];
+      search.put("defaultAloneSeconds", round(defaults));
+      search.put("costInDefaultPrunes", round(total / defaults));
     }
     progress.note((guard ? "allocation guard" : "strategy auto") + ": winner " + w + " (held-out " + lossName + " loss "
         + String.format(Locale.ROOT, "%.6g", bestLoss) + ")");

@@ -6,6 +6,7 @@ import dev.shears.core.calibration.source.CalibrationSources;
 import dev.shears.core.graph.SelectionRules;
 import dev.shears.core.onnx.ExternalDataPolicy;
 import dev.shears.core.pruning.Mode;
+import dev.shears.core.pruning.AutoSearch;
 import dev.shears.core.pruning.PruneJob;
 import dev.shears.core.pruning.PruneOptions;
 import dev.shears.core.report.PruneReport;
@@ -41,11 +42,13 @@ final class DemoCommand implements Callable<Integer> {
         CalibrationSources.Format.NPY, CalibrationConfig.DEFAULT_SAMPLES, 16, "auto");
     PrintWriter out = spec.commandLine().getOut();
     out.println("demo: pruning " + model + " at 50% (" + options.allocator() + " + " + options.scorer() + ", "
-        + PruneOptions.DEFAULT_MODE + ", the defaults of shears prune)");
+        + PruneOptions.DEFAULT_MODE + ", guarded by uniform: the defaults of shears prune)");
     out.flush();
     PruneReport done = new PruneJob(model, output, report, SelectionRules.DEFAULT, options, ExternalDataPolicy.AUTO)
-        .run(common.registry(), common.progress(), m -> calibration.open(m, common.progress()));
+        .run(common.progress(), m -> calibration.open(m, common.progress()), null,
+            AutoSearch.guard(common.registry(), common.progress(), options));
     common.releaseNotes();
+    Summary.printSearch(done, out);
     Summary.print(done, out);
     out.println("report " + report);
     out.println("next: ./shears eval " + output + " --data " + modelDir.resolve("eval") + " --reference " + model);

@@ -149,7 +149,8 @@ public final class AutoSearch implements PruneJob.Pruner {
     Map<String, String> params = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : options.params().entrySet()) {
       boolean lossParam = e.getKey().startsWith(StrategyKind.LOSS.label() + ".");
-      if ((usesLoss || !lossParam) && !(guardsWith(c) && e.getKey().startsWith(StrategyKind.ALLOCATOR.label() + "."))) {
+      boolean allocatorParam = e.getKey().startsWith(StrategyKind.ALLOCATOR.label() + ".");
+      if ((usesLoss || !lossParam) && !(allocatorParam && guardsWith(c))) {
         params.put(e.getKey(), e.getValue());
       }
     }
@@ -192,13 +193,11 @@ public final class AutoSearch implements PruneJob.Pruner {
     try (StatisticsEngine engine = engines.get()) {
       samples = engine.sampleCount();
       held = heldOutCount(samples, lossBatch);
-      if (guard) {
-        if (held > samples) {
-          progress.note(String.format(Locale.ROOT, "allocation guard skipped: %d calibration sample%s, fewer than "
-              + "one %s loss batch (%d); %s is not compared with uniform", samples, samples == 1 ? "" : "s",
-              lossName, lossBatch, options.allocator()));
-          return new PruningPipeline(registry, progress).run(model, inventory, options, engines);
-        }
+      if (guard && held > samples) {
+        // decided here, run below: the plain prune opens its own engine once this one is closed
+        split = null;
+        fit = samples;
+      } else if (guard) {
         fit = samples;
         progress.note(String.format(Locale.ROOT, "allocation guard: %s against uniform, pruned with all %d "
             + "calibration samples and scored by the %s loss on the last %d", options.allocator(), samples, lossName,
@@ -218,6 +217,12 @@ public final class AutoSearch implements PruneJob.Pruner {
         fit = samples - held;
         split = engine.holdOut(held, loss, options.seed());
       }
+    }
+    if (split == null) {
+      progress.note(String.format(Locale.ROOT, "allocation guard skipped: %d calibration sample%s, fewer than "
+          + "one %s loss batch (%d); %s is not compared with uniform", samples, samples == 1 ? "" : "s",
+          lossName, lossBatch, options.allocator()));
+      return new PruningPipeline(registry, progress).run(model, inventory, options, engines);
     }
 
     List<Map<String, Object>> rows = new ArrayList<>();

@@ -42,4 +42,18 @@ public interface Scorer {
   default MaskSelection.Group group() {
     return MaskSelection.Group.PER_ROW;
   }
+
+  /**
+   * The scorer an allocator's loss measurements prune with: the {@code sensitivity} allocator
+   * prunes every block alone at several sparsities and compares the losses, a ranking of blocks
+   * rather than the model that is written. A scorer whose last step is a costly refinement that
+   * changes every block alike may return a variant without it; the final prune always uses this
+   * scorer. The variant must read no evidence this scorer does not, and is held to this
+   * scorer's {@link #group()}.
+   *
+   * @return this scorer unless overridden
+   */
+  default Scorer forLossMeasurements() {
+    return this;
+  }
 }

@@ -165,6 +165,35 @@ class BrokenPluginTest {
   }
 
   @Test
+  void lossMeasurementVariantMustBeAScorerReadingNoMoreEvidence() throws IOException {
+    String prune = """
+        return new PruneResult(MaskSelection.select(new float[layer.rows() * layer.columns()], layer.rows(),
+            layer.columns(), target, MaskSelection.Group.PER_ROW), null);""";
+    String calib = BundledModels.tinyClip().resolve("calib").toString();
+    String[] sensitivity = {"--allocator", "sensitivity", "--param", "allocator.samples=8", "--calib", calib,
+        "--calib-samples", "8"};
+    String pkg = "com.example.novariant";
+    Path none = PluginJars.build(dir.resolve("novariant.jar"), Map.of(pkg + ".P", scorerSource(pkg, "novariant", "",
+        prune, "@Override public Scorer forLossMeasurements() { return null; }")), Map.of(SCORERS, List.of(pkg + ".P")));
+    assertFailsWith(ShearsCommand.FAILURE, "scorer 'novariant' (from " + none.toAbsolutePath()
+        + ") returned null from forLossMeasurements() (return this for no variant)",
+        concat(new String[] {"--scorer", "novariant", "--plugin-path", none.toString()}, sensitivity));
+    pkg = "com.example.greedy";
+    Path greedy = PluginJars.build(dir.resolve("greedy.jar"), Map.of(pkg + ".P", scorerSource(pkg, "greedy", "",
+        prune, """
+            @Override public Scorer forLossMeasurements() {
+              Scorer self = this;
+              return new Scorer() {
+                @Override public Set<Evidence> evidence() { return Set.of(Evidence.INPUT_GRAM); }
+                @Override public PruneResult prune(Layer layer, LayerTarget target) { return self.prune(layer, target); }
+              };
+            }""")), Map.of(SCORERS, List.of(pkg + ".P")));
+    assertFailsWith(ShearsCommand.FAILURE, "scorer 'greedy' (from " + greedy.toAbsolutePath()
+        + ") forLossMeasurements() returned a scorer that reads [INPUT_GRAM], more than the scorer's own []",
+        concat(new String[] {"--scorer", "greedy", "--plugin-path", greedy.toString()}, sensitivity));
+  }
+
+  @Test
   void wrongCountsAreRefused() throws IOException {
     Path none = scorerJar("lazy", "return PruneResult.maskOnly(new java.util.BitSet());");
     int want = first.columns() / 2;
@@ -412,6 +441,12 @@ class BrokenPluginTest {
     assertEquals("shears: error: " + message, lines.get(lines.size() - 1));
   }
 
+  private static String[] concat(String[] a, String[] b) {
+    List<String> l = new ArrayList<>(List.of(a));
+    l.addAll(List.of(b));
+    return l.toArray(String[]::new);
+  }
+
   private static String[] concat(String[] a, String b) {
     List<String> l = new ArrayList<>(List.of(a));
     l.add(b);
@@ -428,6 +463,11 @@ class BrokenPluginTest {
   }
 
   private static String scorerSource(String pkg, String name, String createBody, String pruneBody) {
+    return scorerSource(pkg, name, createBody, pruneBody, "");
+  }
+
+  /** {@code members}: more methods of the scorer (after {@code prune}). */
+  private static String scorerSource(String pkg, String name, String createBody, String pruneBody, String members) {
     return """
         package %s;
 
@@ -448,10 +488,11 @@ class BrokenPluginTest {
               @Override public PruneResult prune(Layer layer, LayerTarget target) {
                 %s
               }
+              %s
             };
           }
         }
-        """.formatted(pkg, name, createBody, pruneBody);
+        """.formatted(pkg, name, createBody, pruneBody, members);
   }
 
   private static Path allocatorJar(String name, String allocateBody) throws IOException {

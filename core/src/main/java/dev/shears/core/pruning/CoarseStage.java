@@ -101,7 +101,8 @@ final class CoarseStage {
       try (blockLosses;
           Progress.Task bar = in.progress().start("Pruned-loss evaluations", perBlock * in.blocks().size())) {
         BlockSensitivity sensitivity =
-            new BlockSensitivity(in.model(), in.blocks(), dense, in.strategies().scorer(), blockLosses, bar);
+            new BlockSensitivity(in.model(), in.blocks(), dense,
+                in.strategies().scorer().forLossMeasurements(), blockLosses, bar);
         List<Block> views = blockViews(dense, importance, sensitivity);
         long start = System.nanoTime();
         try {

@@ -93,6 +93,32 @@ final class Guarded {
       this.group = g;
     }
 
+    private GuardedScorer(GuardedScorer of, Scorer variant) {
+      this.context = of.context;
+      this.who = of.who;
+      this.scorer = variant;
+      this.evidence = Guarded.evidence(who, variant::evidence);
+      if (!of.evidence.containsAll(evidence)) {
+        throw PluginFailure.refused(who, "forLossMeasurements() returned a scorer that reads " + evidence
+            + ", more than the scorer's own " + of.evidence);
+      }
+      this.group = of.group;
+    }
+
+    /**
+     * The scorer's {@link Scorer#forLossMeasurements()} variant, guarded like the scorer: it may
+     * read only evidence the scorer reads (nothing else is collected), and it is held to the
+     * scorer's group.
+     */
+    @Override
+    public GuardedScorer forLossMeasurements() {
+      Scorer variant = call(who, "in forLossMeasurements()", scorer::forLossMeasurements);
+      if (variant == null) {
+        throw PluginFailure.refused(who, "returned null from forLossMeasurements() (return this for no variant)");
+      }
+      return variant == scorer ? this : new GuardedScorer(this, variant);
+    }
+
     PluginFailure.Strategy who() {
       return who;
     }

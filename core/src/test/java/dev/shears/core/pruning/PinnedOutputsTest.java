@@ -71,26 +71,38 @@ class PinnedOutputsTest {
     }
   }
 
-  /** Name, allocator, scorer, mode, pattern; sparsity 0.6 where unstructured. */
+  /**
+   * Name, allocator, scorer, mode, pattern, parameters; sparsity 0.6 where unstructured. The
+   * {@code -refit0} cases run SparseGPT as the paper defines it ({@code scorer.refit=0}) and keep
+   * the bytes pinned before the refit of kept weights existed.
+   */
   static Stream<Arguments> strategies() {
+    Map<String, String> paper = Map.of("scorer.refit", "0");
+    Map<String, String> none = Map.of();
     return Stream.of(
-        Arguments.of("uniform-magnitude", "uniform", "magnitude", Mode.ONE_SHOT, null),
-        Arguments.of("uniform-wanda", "uniform", "wanda", Mode.ONE_SHOT, null),
-        Arguments.of("uniform-sparsegpt", "uniform", "sparsegpt", Mode.ONE_SHOT, null),
-        Arguments.of("uniform-wanda-sequential", "uniform", "wanda", Mode.SEQUENTIAL, null),
-        Arguments.of("uniform-sparsegpt-sequential", "uniform", "sparsegpt", Mode.SEQUENTIAL, null),
-        Arguments.of("owl-wanda", "owl", "wanda", Mode.ONE_SHOT, null),
-        Arguments.of("ecoflap-wanda", "ecoflap", "wanda", Mode.ONE_SHOT, null),
-        Arguments.of("ecoflap-sparsegpt-sequential", "ecoflap", "sparsegpt", Mode.SEQUENTIAL, null),
-        Arguments.of("sensitivity-sparsegpt", "sensitivity", "sparsegpt", Mode.ONE_SHOT, null),
-        Arguments.of("2of4-magnitude", "uniform", "magnitude", Mode.ONE_SHOT, "2:4"),
-        Arguments.of("2of4-wanda", "uniform", "wanda", Mode.ONE_SHOT, "2:4"),
-        Arguments.of("2of4-sparsegpt", "uniform", "sparsegpt", Mode.ONE_SHOT, "2:4"));
+        Arguments.of("uniform-magnitude", "uniform", "magnitude", Mode.ONE_SHOT, null, none),
+        Arguments.of("uniform-wanda", "uniform", "wanda", Mode.ONE_SHOT, null, none),
+        Arguments.of("uniform-sparsegpt", "uniform", "sparsegpt", Mode.ONE_SHOT, null, none),
+        Arguments.of("uniform-sparsegpt-refit0", "uniform", "sparsegpt", Mode.ONE_SHOT, null, paper),
+        Arguments.of("uniform-wanda-sequential", "uniform", "wanda", Mode.SEQUENTIAL, null, none),
+        Arguments.of("uniform-sparsegpt-sequential", "uniform", "sparsegpt", Mode.SEQUENTIAL, null, none),
+        Arguments.of("uniform-sparsegpt-sequential-refit0", "uniform", "sparsegpt", Mode.SEQUENTIAL, null, paper),
+        Arguments.of("owl-wanda", "owl", "wanda", Mode.ONE_SHOT, null, none),
+        Arguments.of("ecoflap-wanda", "ecoflap", "wanda", Mode.ONE_SHOT, null, none),
+        Arguments.of("ecoflap-sparsegpt-sequential", "ecoflap", "sparsegpt", Mode.SEQUENTIAL, null, none),
+        Arguments.of("ecoflap-sparsegpt-sequential-refit0", "ecoflap", "sparsegpt", Mode.SEQUENTIAL, null, paper),
+        Arguments.of("sensitivity-sparsegpt", "sensitivity", "sparsegpt", Mode.ONE_SHOT, null, none),
+        Arguments.of("sensitivity-sparsegpt-refit0", "sensitivity", "sparsegpt", Mode.ONE_SHOT, null, paper),
+        Arguments.of("2of4-magnitude", "uniform", "magnitude", Mode.ONE_SHOT, "2:4", none),
+        Arguments.of("2of4-wanda", "uniform", "wanda", Mode.ONE_SHOT, "2:4", none),
+        Arguments.of("2of4-sparsegpt", "uniform", "sparsegpt", Mode.ONE_SHOT, "2:4", none),
+        Arguments.of("2of4-sparsegpt-refit0", "uniform", "sparsegpt", Mode.ONE_SHOT, "2:4", paper));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("strategies")
-  void writesThePinnedBytes(String name, String allocator, String scorer, Mode mode, String pattern)
+  void writesThePinnedBytes(String name, String allocator, String scorer, Mode mode, String pattern,
+      Map<String, String> params)
       throws Exception {
     boolean dataFree = scorer.equals("magnitude") && allocator.equals("uniform");
     if (!dataFree && !RECORD) {
@@ -99,7 +111,7 @@ class PinnedOutputsTest {
     }
     SparsityPattern p = pattern == null ? SparsityPattern.unstructured() : SparsityPattern.parse(pattern);
     double sparsity = pattern == null ? 0.6 : p.impliedSparsity();
-    PruneOptions options = new PruneOptions(sparsity, p, scorer, allocator, null, Map.of(), mode, 1);
+    PruneOptions options = new PruneOptions(sparsity, p, scorer, allocator, null, params, mode, 1);
     Path out = dir.resolve(name + ".onnx");
     CalibrationConfig calib = new CalibrationConfig(BundledModels.tinyClip().resolve("calib"), null,
         CalibrationSources.Format.NPY, 32, 16, "cpu");

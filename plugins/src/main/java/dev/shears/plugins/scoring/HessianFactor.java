@@ -1,12 +1,10 @@
 package dev.shears.plugins.scoring;
 
 import dev.shears.api.Layer;
-import java.nio.DoubleBuffer;
 
 /**
  * SparseGPT's view of a layer's curvature: the upper Cholesky factor {@code U} of
- * {@code H⁻¹} ({@code H⁻¹ = Uᵀ U}), where {@code H = (2/n) XᵀX}, dead inputs get
- * {@code H_ii = 1}, and {@code dampening × mean(diag H)} is added to the diagonal.
+ * {@code H⁻¹} ({@code H⁻¹ = Uᵀ U}), with {@code H} the {@link DampedHessian}.
  *
  * <p>{@code U} is found without forming {@code H⁻¹}: with {@code J} the reversal permutation,
  * the lower Cholesky factor {@code L'} of {@code J H J} gives {@code H = V Vᵀ} for the upper
@@ -21,32 +19,9 @@ import java.nio.DoubleBuffer;
 record HessianFactor(double[] upper, boolean[] dead) {
 
   static HessianFactor of(Layer layer, double dampening) {
-    int n = layer.columns();
-    long tokens = layer.tokens();
-    if (tokens <= 0) {
-      throw new IllegalStateException(
-          "layer " + layer.name() + " has no calibration statistics for SparseGPT");
-    }
-    DoubleBuffer gram = layer.inputGram();
-    double scale = 2.0 / tokens;
-    double[] h = new double[n * n];
-    for (int i = 0; i < h.length; i++) {
-      h[i] = scale * gram.get(i);
-    }
-    boolean[] dead = new boolean[n];
-    double trace = 0;
-    for (int i = 0; i < n; i++) {
-      if (h[i * n + i] == 0) {
-        // An input that is always zero: its weights never matter on the calibration data.
-        dead[i] = true;
-        h[i * n + i] = 1;
-      }
-      trace += h[i * n + i];
-    }
-    double damp = dampening * trace / n;
-    for (int i = 0; i < n; i++) {
-      h[i * n + i] += damp;
-    }
+    DampedHessian damped = DampedHessian.of(layer, dampening);
+    int n = damped.columns();
+    double[] h = damped.h();
     reverse(h);
     if (!Cholesky.factorLowerInPlace(h, n)) {
       throw new IllegalStateException(
@@ -55,7 +30,7 @@ record HessianFactor(double[] upper, boolean[] dead) {
     }
     double[] upper = Cholesky.invertLower(h, n);
     reverse(upper);
-    return new HessianFactor(upper, dead);
+    return new HessianFactor(upper, damped.dead());
   }
 
   private static void reverse(double[] a) {

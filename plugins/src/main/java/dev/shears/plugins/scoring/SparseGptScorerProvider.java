@@ -29,7 +29,9 @@ public final class SparseGptScorerProvider implements ScorerProvider {
     return List.of(
         MaskSelection.Group.PARAM,
         ParamSpec.ofInt("blockSize", 128, "columns pruned together before the lazy update"),
-        ParamSpec.ofDouble("dampening", 0.01, "fraction of mean diag(H) added to the diagonal"));
+        ParamSpec.ofDouble("dampening", 0.01, "fraction of mean diag(H) added to the diagonal"),
+        ParamSpec.ofInt("refit", 10, "conjugate-gradient steps refitting kept weights; 0 = the paper's"),
+        ParamSpec.ofInt("measurementRefit", 0, "refit steps when an allocator measures block losses"));
   }
 
   @Override
@@ -49,6 +51,12 @@ public final class SparseGptScorerProvider implements ScorerProvider {
       throw new InvalidConfigurationException(
           "parameter 'scorer.dampening' must be >= 0, got " + dampening);
     }
-    return new SparseGptScorer(MaskSelection.Group.from(params), blockSize, dampening);
+    int refit = params.getInt("refit");
+    int measurementRefit = params.getInt("measurementRefit");
+    if (refit < 0 || measurementRefit < 0) {
+      throw new InvalidConfigurationException("parameters 'scorer.refit' and 'scorer.measurementRefit' "
+          + "must be >= 0, got " + refit + " and " + measurementRefit);
+    }
+    return new SparseGptScorer(MaskSelection.Group.from(params), blockSize, dampening, refit, measurementRefit);
   }
 }

@@ -19,7 +19,8 @@ import org.openjdk.jmh.annotations.State;
 /**
  * SparseGPT on a 1024 × 1024 layer with a random positive-definite Gram matrix (from 2048
  * random tokens): the scorer ({@code prune50}, {@code prune2of4}; its factor cache keeps the
- * Hessian factor after the first call, so these measure the block-wise pruning and updates), and
+ * Hessian factor after the first call, so these measure the block-wise pruning and updates), the
+ * same with the refit of kept weights ({@code prune50Refit}), and
  * the factor alone. Scores are in weights per second (one operation = one weight of the layer).
  */
 @State(Scope.Benchmark)
@@ -31,6 +32,7 @@ public class SparseGptBenchmark {
 
   TestLayer layer;
   SparseGptScorer scorer;
+  SparseGptScorer refitting;
 
   @Setup
   public void setup() {
@@ -58,12 +60,20 @@ public class SparseGptBenchmark {
     }
     layer = new TestLayer("w", "b", N, N, w, null, gram, tokens);
     scorer = new SparseGptScorer(MaskSelection.Group.PER_ROW, 128, 0.01);
+    refitting = new SparseGptScorer(MaskSelection.Group.PER_ROW, 128, 0.01, 10);
   }
 
   @Benchmark
   @OperationsPerInvocation(WEIGHTS)
   public PruneResult prune50() {
     return scorer.prune(layer, new LayerTarget(0.5, SparsityPattern.unstructured()));
+  }
+
+  /** {@code prune50} with the default refit of the kept weights (10 steps); compare the two. */
+  @Benchmark
+  @OperationsPerInvocation(WEIGHTS)
+  public PruneResult prune50Refit() {
+    return refitting.prune(layer, new LayerTarget(0.5, SparsityPattern.unstructured()));
   }
 
   @Benchmark

@@ -2,6 +2,7 @@ package dev.shears.plugins.scoring;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shears.api.LayerTarget;
@@ -145,6 +146,56 @@ class SparseGptScorerTest {
     }
   }
 
+  @Test
+  void refitHandWorkedThreeColumns() {
+    // H = [[2, 1, 1], [1, 2, 1], [1, 1, 2]] (Gram with 2 tokens, no dampening), w0 = [1, 0.1, 1]:
+    // a third of the row goes, the small middle weight. SparseGPT moves its error onto column 2
+    // only, so column 0 keeps exactly 1. The refit solves H_SS w_S = (H w0)_S over S = {0, 2}:
+    // [[2, 1], [1, 2]] w_S = [2 + 0.1 + 1, 1 + 0.1 + 2] = [3.1, 3.1], so w_S = [3.1/3, 3.1/3];
+    // two conjugate-gradient steps solve a 2 x 2 system exactly.
+    TestLayer layer = new TestLayer("w", "b", 1, 3, new float[] {1, 0.1f, 1}, null,
+        new double[] {2, 1, 1, 1, 2, 1, 1, 1, 2}, 2);
+    LayerTarget third = new LayerTarget(0.34, SparsityPattern.unstructured());
+    PruneResult paper = new SparseGptScorer(Group.PER_ROW, 128, 0).prune(layer, third);
+    assertEquals(BitSet.valueOf(new long[] {0b010}), paper.pruned());
+    assertEquals(1f, paper.updatedWeights()[0]);
+    for (int steps : new int[] {2, 10}) {
+      PruneResult refit = new SparseGptScorer(Group.PER_ROW, 128, 0, steps).prune(layer, third);
+      assertEquals(paper.pruned(), refit.pruned());
+      assertArrayEquals(new float[] {3.1f / 3, 0, 3.1f / 3}, refit.updatedWeights(), 1e-6f, "steps " + steps);
+    }
+  }
+
+  @Test
+  void refitReachesTheLeastSquaresOptimumOfTheSameMask() {
+    Calibration cal = Calibration.correlated(31, 6, 24, 120);
+    for (LayerTarget target : new LayerTarget[] {HALF, TWO_FOUR}) {
+      PruneResult paper = new SparseGptScorer(Group.PER_ROW, 8, 0.01).prune(cal.layer, target);
+      PruneResult refit = new SparseGptScorer(Group.PER_ROW, 8, 0.01, 24).prune(cal.layer, target);
+      assertEquals(paper.pruned(), refit.pruned(), "the refit keeps the mask");
+      assertPrunedAreZero(refit);
+      float[] optimum = cal.leastSquares(paper.pruned(), 0.01);
+      assertArrayEquals(optimum, refit.updatedWeights(), 2e-3f, target.toString());
+      // the optimum of the damped problem is not worse on the data than SparseGPT's weights
+      assertTrue(cal.outputError(refit) < cal.outputError(paper), target.toString());
+    }
+  }
+
+  @Test
+  void lossMeasurementsUseTheMeasurementRefit() {
+    Calibration cal = Calibration.correlated(41, 5, 16, 60);
+    SparseGptScorer refitting = new SparseGptScorer(Group.PER_ROW, 128, 0.01, 10);
+    assertSame(refitting, refitting.forLossMeasurements());
+    Scorer measuring = new SparseGptScorer(Group.PER_ROW, 128, 0.01, 10, 0).forLossMeasurements();
+    PruneResult paper = new SparseGptScorer(Group.PER_ROW, 128, 0.01).prune(cal.layer, HALF);
+    PruneResult measured = measuring.prune(cal.layer, HALF);
+    assertEquals(paper.pruned(), measured.pruned());
+    assertArrayEquals(paper.updatedWeights(), measured.updatedWeights());
+    Scorer three = new SparseGptScorer(Group.PER_ROW, 128, 0.01, 10, 3).forLossMeasurements();
+    assertArrayEquals(new SparseGptScorer(Group.PER_ROW, 128, 0.01, 3).prune(cal.layer, HALF).updatedWeights(),
+        three.prune(cal.layer, HALF).updatedWeights());
+  }
+
   private static void assertPrunedAreZero(PruneResult r) {
     for (int i = r.pruned().nextSetBit(0); i >= 0; i = r.pruned().nextSetBit(i + 1)) {
       assertEquals(0f, r.updatedWeights()[i]);
@@ -179,6 +230,62 @@ class SparseGptScorerTest {
         w[i] = (float) random.nextGaussian();
       }
       return new Calibration(TestLayer.withInputs("b", rows, columns, w, x), x, tokens);
+    }
+
+    /**
+     * For each row, the kept weights minimising {@code (w - w0) H (w - w0)ᵀ} with SparseGPT's
+     * damped {@code H}, solved directly by Gaussian elimination on {@code H_SS}.
+     */
+    float[] leastSquares(BitSet pruned, double dampening) {
+      int rows = layer.rows();
+      int n = layer.columns();
+      double[] h = new double[n * n];
+      for (int t = 0; t < tokens; t++) {
+        for (int i = 0; i < n; i++) {
+          for (int j = 0; j < n; j++) {
+            h[i * n + j] += 2.0 / tokens * x[t * n + i] * x[t * n + j];
+          }
+        }
+      }
+      double trace = 0;
+      for (int i = 0; i < n; i++) {
+        trace += h[i * n + i];
+      }
+      for (int i = 0; i < n; i++) {
+        h[i * n + i] += dampening * trace / n;
+      }
+      float[] w0 = layer.weightValues();
+      float[] out = new float[rows * n];
+      for (int r = 0; r < rows; r++) {
+        int base = r * n;
+        int[] kept = java.util.stream.IntStream.range(0, n).filter(c -> !pruned.get(base + c)).toArray();
+        int k = kept.length;
+        double[][] a = new double[k][k + 1];
+        for (int i = 0; i < k; i++) {
+          for (int j = 0; j < k; j++) {
+            a[i][j] = h[kept[i] * n + kept[j]];
+          }
+          for (int c = 0; c < n; c++) {
+            a[i][k] += h[kept[i] * n + c] * w0[base + c];
+          }
+        }
+        for (int p = 0; p < k; p++) { // H_SS is positive definite: no pivoting needed
+          for (int i = p + 1; i < k; i++) {
+            double f = a[i][p] / a[p][p];
+            for (int j = p; j <= k; j++) {
+              a[i][j] -= f * a[p][j];
+            }
+          }
+        }
+        for (int i = k - 1; i >= 0; i--) {
+          double v = a[i][k];
+          for (int j = i + 1; j < k; j++) {
+            v -= a[i][j] * out[base + kept[j]];
+          }
+          out[base + kept[i]] = (float) (v / a[i][i]);
+        }
+      }
+      return out;
     }
 
     /** {@code ||(W - Ŵ) Xᵀ||_F} over the calibration tokens. */

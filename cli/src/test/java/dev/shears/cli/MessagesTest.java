@@ -77,6 +77,16 @@ class MessagesTest {
   }
 
   @Test
+  void negativeRefitStepsNameTheParameter() {
+    String out = tmp.resolve("o.onnx").toString();
+    String calib = BundledModels.tinyClip().resolve("calib").toString();
+    for (String name : new String[] {"refit", "measurementRefit"}) {
+      assertOneLine(2, "parameter 'scorer." + name + "' must be >= 0, got -1", "prune", MODEL, "--sparsity", "0.5",
+          "--allocator", "uniform", "--calib", calib, "--param", "scorer." + name + "=-1", "-o", out);
+    }
+  }
+
+  @Test
   void missingRequiredArgumentIsSaidOnce() {
     CliRun r = CliRun.of("prune", MODEL, "--sparsity", "0.5");
     assertEquals(2, r.exitCode());

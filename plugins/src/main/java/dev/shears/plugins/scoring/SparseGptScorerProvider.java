@@ -51,12 +51,16 @@ public final class SparseGptScorerProvider implements ScorerProvider {
       throw new InvalidConfigurationException(
           "parameter 'scorer.dampening' must be >= 0, got " + dampening);
     }
-    int refit = params.getInt("refit");
-    int measurementRefit = params.getInt("measurementRefit");
-    if (refit < 0 || measurementRefit < 0) {
-      throw new InvalidConfigurationException("parameters 'scorer.refit' and 'scorer.measurementRefit' "
-          + "must be >= 0, got " + refit + " and " + measurementRefit);
-    }
+    int refit = nonNegative(params, "refit");
+    int measurementRefit = nonNegative(params, "measurementRefit");
     return new SparseGptScorer(MaskSelection.Group.from(params), blockSize, dampening, refit, measurementRefit);
+  }
+
+  private static int nonNegative(Params params, String name) {
+    int value = params.getInt(name);
+    if (value < 0) {
+      throw new InvalidConfigurationException("parameter 'scorer." + name + "' must be >= 0, got " + value);
+    }
+    return value;
   }
 }

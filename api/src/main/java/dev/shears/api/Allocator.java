@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** The coarse stage: decides how sparse each block should be. */
+/** The coarse stage: decides how sparse each block, or each layer of a block, should be. */
 public interface Allocator {
 
   /**
@@ -45,7 +45,11 @@ public interface Allocator {
    *     tower a block comes after the blocks it reads from ({@code layers.0}, {@code layers.1},
    *     …; towers of a CLIP model may follow one another)
    * @param sparsity the global target: the fraction of all prunable weights to remove
-   * @return block name to sparsity in {@code [0, 1)}, one entry per block
+   * @return block name to sparsity in {@code [0, 1)}, one entry per block; or, for a block
+   *     split among its layers, one entry per layer of that block under the {@link
+   *     Layer#name()} instead of the block's (all of its layers, and not the block too). Either
+   *     way the sparsities, weighted by the weights they apply to, must add up to the global
+   *     budget.
    */
   Map<String, Double> allocate(List<Block> blocks, double sparsity);
 }

@@ -51,6 +51,15 @@ public interface Layer {
   String block();
 
   /**
+   * The residual sub-layer of {@link #block()} this layer lies in.
+   *
+   * @return the sub-layer; {@link SubLayer#UNKNOWN} when the view does not know it
+   */
+  default SubLayer subLayer() {
+    return SubLayer.UNKNOWN;
+  }
+
+  /**
    * The number of output channels.
    *
    * @return rows of the row-major view

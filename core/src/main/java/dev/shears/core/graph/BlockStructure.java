@@ -1,5 +1,6 @@
 package dev.shears.core.graph;
 
+import dev.shears.api.SubLayer;
 import dev.shears.core.onnx.proto.Onnx.NodeProto;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -46,8 +47,9 @@ final class BlockStructure {
    *
    * @param block the block's label
    * @param tower the tower's label
+   * @param subLayer the kind of residual sub-layer it lies in
    */
-  record Location(String block, String tower) {}
+  record Location(String block, String tower, SubLayer subLayer) {}
 
   private final DataFlow flow;
   private final int[] linear;
@@ -115,7 +117,9 @@ final class BlockStructure {
         owner.put(l, end);
       }
     }
-    Map<Integer, Boolean> selfAttention = classify(owner);
+    Map<Integer, SubLayer> kinds = classify(owner);
+    Map<Integer, Boolean> selfAttention = new HashMap<>();
+    kinds.forEach((end, kind) -> selfAttention.put(end, kind == SubLayer.ATTENTION));
     List<List<Integer>> towers = towers();
     // blocks: lists of sub-layer ends, per tower
     Map<Integer, int[]> blockOfEnd = new HashMap<>(); // end -> {tower, block in tower}
@@ -135,7 +139,7 @@ final class BlockStructure {
       }
       blocks.add(towerBlocks);
     }
-    return label(owner, blockOfEnd, blocks);
+    return label(owner, blockOfEnd, blocks, kinds);
   }
 
   private static boolean startedByAttention(List<Integer> block, Map<Integer, Boolean> selfAttention) {
@@ -191,8 +195,8 @@ final class BlockStructure {
     return null;
   }
 
-  /** Whether each sub-layer holds self-attention. */
-  private Map<Integer, Boolean> classify(Map<Integer, Integer> owner) {
+  /** Each sub-layer's kind: self-attention, cross-attention, or neither (feed-forward). */
+  private Map<Integer, SubLayer> classify(Map<Integer, Integer> owner) {
     Map<Integer, Boolean> attention = new HashMap<>();
     for (int i = 0; i < flow.size(); i++) {
       NodeProto n = flow.node(i);
@@ -211,11 +215,13 @@ final class BlockStructure {
         cross.add(e.getValue());
       }
     }
-    Map<Integer, Boolean> self = new HashMap<>();
+    Map<Integer, SubLayer> kinds = new HashMap<>();
     for (int r : ends) {
-      self.put(r, attention.getOrDefault(r, false) && !cross.contains(r));
+      boolean holdsAttention = attention.getOrDefault(r, false);
+      kinds.put(r, !holdsAttention ? SubLayer.FEED_FORWARD
+          : cross.contains(r) ? SubLayer.CROSS_ATTENTION : SubLayer.ATTENTION);
     }
-    return self;
+    return kinds;
   }
 
   /** Sub-layers linked into towers, each in data-flow order; towers ordered by their first sub-layer. */
@@ -265,7 +271,7 @@ final class BlockStructure {
 
   /** Names blocks and towers, and places every owned linear node. */
   private Map<Integer, Location> label(Map<Integer, Integer> owner, Map<Integer, int[]> blockOfEnd,
-      List<List<List<Integer>>> blocks) {
+      List<List<List<Integer>>> blocks, Map<Integer, SubLayer> kinds) {
     // block key "t/b" -> linear nodes, in node order
     Map<String, List<Integer>> members = new LinkedHashMap<>();
     for (int l : linear) {
@@ -299,7 +305,7 @@ final class BlockStructure {
         block = tower + "/layers." + tb[1];
       }
       for (int l : e.getValue()) {
-        out.put(l, new Location(block, tower));
+        out.put(l, new Location(block, tower, kinds.get(owner.get(l))));
       }
     }
     return out;

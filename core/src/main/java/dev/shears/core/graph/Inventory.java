@@ -1,5 +1,6 @@
 package dev.shears.core.graph;
 
+import dev.shears.api.SubLayer;
 import dev.shears.core.onnx.DataType;
 import dev.shears.core.onnx.proto.Onnx.GraphProto;
 import dev.shears.core.onnx.proto.Onnx.NodeProto;
@@ -117,6 +118,7 @@ public record Inventory(List<PrunableTensor> prunable, List<SkippedTensor> skipp
         continue;
       }
       String tower;
+      SubLayer subLayer = SubLayer.UNKNOWN;
       if (block == null) {
         if (!included) {
           skipped.add(new SkippedTensor(weight, first.nodeName(),
@@ -128,6 +130,9 @@ public record Inventory(List<PrunableTensor> prunable, List<SkippedTensor> skipp
         tower = outside.tower();
       } else {
         tower = towerOf(first, located, structural);
+        if (structural) {
+          subLayer = located.get(first.node()).subLayer();
+        }
       }
       WeightLayout layout = first.layout();
       long d0 = t.getDims(0);
@@ -135,7 +140,7 @@ public record Inventory(List<PrunableTensor> prunable, List<SkippedTensor> skipp
       int rows = (int) (layout == WeightLayout.IN_OUT ? d1 : d0);
       int cols = (int) (layout == WeightLayout.IN_OUT ? d0 : d1);
       prunable.add(new PrunableTensor(weight, init, block, tower, DataType.ofCode(t.getDataType()), layout,
-          rows, cols, cs));
+          rows, cols, cs, subLayer));
     }
     checkHits(rules.include(), includeHits, "--include");
     checkHits(rules.exclude(), excludeHits, "--exclude");

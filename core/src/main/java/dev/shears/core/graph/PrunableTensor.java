@@ -1,5 +1,6 @@
 package dev.shears.core.graph;
 
+import dev.shears.api.SubLayer;
 import dev.shears.core.onnx.DataType;
 import java.util.List;
 
@@ -15,6 +16,7 @@ import java.util.List;
  * @param rows output channels
  * @param columns input features
  * @param consumers the nodes that use it, in graph order (one weight may feed several)
+ * @param subLayer the residual sub-layer of its block it lies in (of its first consumer)
  */
 public record PrunableTensor(
     String name,
@@ -25,10 +27,17 @@ public record PrunableTensor(
     WeightLayout layout,
     int rows,
     int columns,
-    List<Consumer> consumers) {
+    List<Consumer> consumers,
+    SubLayer subLayer) {
 
   public PrunableTensor {
     consumers = List.copyOf(consumers);
+  }
+
+  /** A tensor whose sub-layer is not known. */
+  public PrunableTensor(String name, int initializer, String block, String tower, DataType dataType,
+      WeightLayout layout, int rows, int columns, List<Consumer> consumers) {
+    this(name, initializer, block, tower, dataType, layout, rows, columns, consumers, SubLayer.UNKNOWN);
   }
 
   /** Number of weights. */

@@ -24,7 +24,7 @@ final class BudgetPlan {
   private BudgetPlan() {}
 
   /**
-   * Per-tensor sparsities.
+   * Per-tensor sparsities from per-block ones.
    *
    * @param blocks the inventory's blocks, each with its tensors, in graph order
    * @param allocation each block's sparsity, as the allocator decided
@@ -36,28 +36,45 @@ final class BudgetPlan {
    */
   static Map<String, Double> of(Map<String, List<PrunableTensor>> blocks, Map<String, Double> allocation,
       double sparsity, PluginFailure.Strategy allocator) {
-    double asked = 0;
+    Map<String, Double> asked = new LinkedHashMap<>();
+    blocks.forEach((b, tensors) -> tensors.forEach(t -> asked.put(t.name(), allocation.get(b))));
+    return ofTensors(blocks, asked, sparsity, allocator);
+  }
+
+  /**
+   * Per-tensor sparsities from what the allocator asked of each tensor.
+   *
+   * @param blocks the inventory's blocks, each with its tensors, in graph order
+   * @param asked each tensor's sparsity, as the allocator decided
+   * @param sparsity the global target
+   * @param allocator the allocator, for messages
+   * @return tensor name to the sparsity its scorer is asked for
+   * @throws PluginFailure when the allocation does not add up to the target (more than one
+   *     weight per block off)
+   */
+  static Map<String, Double> ofTensors(Map<String, List<PrunableTensor>> blocks, Map<String, Double> asked,
+      double sparsity, PluginFailure.Strategy allocator) {
+    double askedTotal = 0;
     long total = 0;
-    for (Map.Entry<String, List<PrunableTensor>> e : blocks.entrySet()) {
-      for (PrunableTensor t : e.getValue()) {
-        asked += t.parameters() * allocation.get(e.getKey());
+    for (List<PrunableTensor> tensors : blocks.values()) {
+      for (PrunableTensor t : tensors) {
+        askedTotal += t.parameters() * asked.get(t.name());
         total += t.parameters();
       }
     }
     long target = Math.round(total * sparsity);
-    if (Math.abs(asked - total * sparsity) > blocks.size() + 1e-9 * total) {
+    if (Math.abs(askedTotal - total * sparsity) > blocks.size() + 1e-9 * total) {
       throw PluginFailure.refused(allocator, String.format(Locale.ROOT,
           "removes %.4f%% of the prunable weights, not the %.4f%% asked for; an allocator must keep the"
-              + " global budget", 100 * asked / total, 100 * sparsity));
+              + " global budget", 100 * askedTotal / total, 100 * sparsity));
     }
-    double scale = asked > 0 ? target / asked : 0;
+    double scale = askedTotal > 0 ? target / askedTotal : 0;
     Map<String, Double> out = new LinkedHashMap<>();
     double wanted = 0;
     long removed = 0;
-    for (Map.Entry<String, List<PrunableTensor>> e : blocks.entrySet()) {
-      double s = allocation.get(e.getKey());
-      for (PrunableTensor t : e.getValue()) {
-        wanted += t.parameters() * s * scale;
+    for (List<PrunableTensor> tensors : blocks.values()) {
+      for (PrunableTensor t : tensors) {
+        wanted += t.parameters() * asked.get(t.name()) * scale;
         long perRow = Math.round((wanted - removed) / t.rows());
         perRow = Math.max(0, Math.min(t.columns() - 1L, perRow));
         removed += perRow * t.rows();

@@ -6,6 +6,7 @@ import dev.shears.api.Evidence;
 import dev.shears.api.Layer;
 import dev.shears.api.LayerTarget;
 import dev.shears.api.RunContext;
+import dev.shears.api.SubLayer;
 import dev.shears.core.evidence.LayerStatistics;
 import dev.shears.core.evidence.StatisticsEngine;
 import dev.shears.core.graph.PrunableTensor;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The coarse stage: how sparse each block should be. The allocator decides from the evidence it
@@ -34,7 +36,10 @@ final class CoarseStage {
   /**
    * What the coarse stage decided, and what it measured that later stages and the report use.
    *
-   * @param blockSparsity each block's sparsity
+   * @param blockSparsity each block's sparsity (for a block split among its layers, their mean
+   *     weighted by size)
+   * @param askedSparsity each tensor's sparsity as the allocator asked, before the budget's
+   *     rounding, or {@code null} for an N:M pattern
    * @param tensorSparsity each tensor's sparsity (the budget kept exactly across tensors), or
    *     {@code null} for an N:M pattern
    * @param importance each block's zeroth-order importance, or {@code null} when not estimated
@@ -43,7 +48,8 @@ final class CoarseStage {
    * @param lossIncrease the measured loss increase per block and sparsity, or {@code null}
    * @param loss the calibration loss, or {@code null} when none was evaluated
    */
-  record Outcome(Map<String, Double> blockSparsity, Map<String, Double> tensorSparsity,
+  record Outcome(Map<String, Double> blockSparsity, Map<String, Double> askedSparsity,
+      Map<String, Double> tensorSparsity,
       Map<String, Double> importance, Map<String, LayerStatistics> denseStatistics,
       Map<String, Map<Double, Double>> lossIncrease, LossChoice loss) {
 
@@ -69,7 +75,7 @@ final class CoarseStage {
       }
       in.progress().note("note: --pattern " + in.options().pattern() + " fixes every tensor's sparsity at "
           + s + "; the allocator is not used");
-      return new Outcome(allocation, null, null, null, null, null);
+      return new Outcome(allocation, null, null, null, null, null, null);
     }
     Guarded.GuardedAllocator allocator = in.strategies().allocator();
     Set<Evidence> allocStats = EnumSet.noneOf(Evidence.class);
@@ -119,12 +125,12 @@ final class CoarseStage {
       List<Block> views = blockViews(dense, importance, null);
       decided = in.timings().time("allocation", () -> allocator.allocate(views, in.options().sparsity()));
     }
-    Map<String, Double> allocation =
-        ContractChecks.allocation(allocator.who(), List.copyOf(in.blocks().keySet()), decided);
-    noteAllocation(allocation, importance);
+    Map<String, Double> asked = ContractChecks.perTensor(allocator.who(), in.blocks(), decided);
+    Map<String, Double> allocation = blockMeans(asked);
+    noteAllocation(allocation, asked, importance);
     Map<String, Double> tensorSparsity =
-        BudgetPlan.of(in.blocks(), allocation, in.options().sparsity(), allocator.who());
-    return new Outcome(allocation, tensorSparsity, importance, denseScorerStats, measured, loss);
+        BudgetPlan.ofTensors(in.blocks(), asked, in.options().sparsity(), allocator.who());
+    return new Outcome(allocation, asked, tensorSparsity, importance, denseScorerStats, measured, loss);
   }
 
   private List<Block> blockViews(Map<String, LayerStatistics> stats, Map<String, Double> importance,
@@ -142,13 +148,51 @@ final class CoarseStage {
     return views;
   }
 
-  /** The decision, as a small table on stderr. */
-  private void noteAllocation(Map<String, Double> allocation, Map<String, Double> importance) {
+  /**
+   * Each block's sparsity: what the allocator gave it, or for a split block its tensors' asked
+   * sparsities weighted by their sizes.
+   */
+  private Map<String, Double> blockMeans(Map<String, Double> asked) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    in.blocks().forEach((block, tensors) -> {
+      Double first = asked.get(tensors.get(0).name());
+      if (tensors.stream().allMatch(t -> asked.get(t.name()).equals(first))) {
+        out.put(block, first);
+        return;
+      }
+      double weighted = 0;
+      long total = 0;
+      for (PrunableTensor t : tensors) {
+        weighted += asked.get(t.name()) * t.parameters();
+        total += t.parameters();
+      }
+      out.put(block, weighted / total);
+    });
+    return out;
+  }
+
+  /**
+   * The decision, as a small table on stderr; a block split among its layers shows each
+   * sub-layer kind's share.
+   */
+  private void noteAllocation(Map<String, Double> allocation, Map<String, Double> asked,
+      Map<String, Double> importance) {
     StringBuilder sb = new StringBuilder("allocation:");
     for (Map.Entry<String, Double> e : allocation.entrySet()) {
       sb.append(String.format(Locale.ROOT, "%n  %-40s sparsity %.4f", e.getKey(), e.getValue()));
       if (importance != null) {
         sb.append(String.format(Locale.ROOT, "  importance %.5g", importance.get(e.getKey())));
+      }
+      List<PrunableTensor> tensors = in.blocks().get(e.getKey());
+      if (tensors.stream().anyMatch(t -> !asked.get(t.name()).equals(e.getValue()))) {
+        Map<SubLayer, double[]> kinds = new TreeMap<>();
+        for (PrunableTensor t : tensors) {
+          double[] k = kinds.computeIfAbsent(t.subLayer(), x -> new double[2]);
+          k[0] += asked.get(t.name()) * t.parameters();
+          k[1] += t.parameters();
+        }
+        kinds.forEach((kind, k) -> sb.append(String.format(Locale.ROOT, "  %s %.4f",
+            kind.name().toLowerCase(Locale.ROOT).replace('_', '-'), k[0] / k[1])));
       }
     }
     in.progress().note(sb.toString());

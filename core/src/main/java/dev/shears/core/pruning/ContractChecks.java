@@ -5,7 +5,9 @@ import dev.shears.api.MaskSelection;
 import dev.shears.api.PruneResult;
 import dev.shears.api.SparsityPattern;
 import dev.shears.core.PluginFailure;
+import dev.shears.core.graph.PrunableTensor;
 import java.util.BitSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -14,7 +16,8 @@ import java.util.Map;
  * What the pipeline checks in every strategy's answer before using it. A scorer must remove
  * exactly what {@link MaskSelection} would for the target (same counting rule, whatever its
  * ranking), stay inside the tensor and keep its updated weights finite; an allocator must give
- * every block, and only the known blocks, a sparsity in {@code [0, 1)}.
+ * every block (or every layer of a block it splits), and only the known blocks and layers, a
+ * sparsity in {@code [0, 1)}.
  */
 final class ContractChecks {
   private ContractChecks() {}
@@ -106,6 +109,56 @@ final class ContractChecks {
       n++;
     }
     return n;
+  }
+
+  /**
+   * Checks an allocation that may split blocks among their layers, and resolves it per tensor.
+   *
+   * @param who the allocator
+   * @param blocks the prunable tensors by block, in block order
+   * @param decided what it answered: block names, or for a split block all its layers' names
+   * @return the sparsity of every tensor, in block and tensor order
+   * @throws PluginFailure naming the allocator when a block or layer is missing, unknown,
+   *     given twice or out of range
+   */
+  static Map<String, Double> perTensor(PluginFailure.Strategy who, Map<String, List<PrunableTensor>> blocks,
+      Map<String, Double> decided) {
+    if (decided == null) {
+      throw PluginFailure.refused(who, "returned no allocation (null)");
+    }
+    // split blocks are checked here, layer by layer, and stand in the block check as one entry
+    Map<String, Double> asBlocks = new LinkedHashMap<>(decided);
+    Map<String, Boolean> split = new LinkedHashMap<>();
+    for (Map.Entry<String, List<PrunableTensor>> e : blocks.entrySet()) {
+      String block = e.getKey();
+      List<PrunableTensor> tensors = e.getValue();
+      long named = tensors.stream().filter(t -> decided.containsKey(t.name())).count();
+      split.put(block, named > 0);
+      if (named == 0) {
+        continue;
+      }
+      if (decided.containsKey(block)) {
+        throw PluginFailure.refused(who, "gave block " + block + " a sparsity and also split it among its layers");
+      }
+      double weighted = 0;
+      long total = 0;
+      for (PrunableTensor t : tensors) {
+        Double s = decided.get(t.name());
+        if (s == null || !(s >= 0 && s < 1)) {
+          throw PluginFailure.refused(who, "split block " + block + " but gave its layer " + t.name()
+              + " sparsity " + s + "; every layer of a split block needs a value in [0, 1)");
+        }
+        weighted += s * t.parameters();
+        total += t.parameters();
+        asBlocks.remove(t.name());
+      }
+      asBlocks.put(block, weighted / total);
+    }
+    Map<String, Double> checked = allocation(who, List.copyOf(blocks.keySet()), asBlocks);
+    Map<String, Double> out = new LinkedHashMap<>();
+    blocks.forEach((block, tensors) -> tensors.forEach(t ->
+        out.put(t.name(), split.get(block) ? decided.get(t.name()) : checked.get(block))));
+    return out;
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.shears.core.pruning;
 
 import dev.shears.api.Layer;
 import dev.shears.api.RunContext;
+import dev.shears.api.SubLayer;
 import dev.shears.core.evidence.LayerStatistics;
 import dev.shears.core.graph.Consumer;
 import dev.shears.core.graph.PrunableTensor;
@@ -58,6 +59,11 @@ final class LayerView implements Layer {
   @Override
   public String block() {
     return tensor.block();
+  }
+
+  @Override
+  public SubLayer subLayer() {
+    return tensor.subLayer();
   }
 
   @Override

@@ -54,7 +54,8 @@ final class ReportBuilder {
       FineStage.Removed r = fine.removed().get(t.name());
       tensors.add(new TensorReport(t.name(), t.block(), t.consumers().stream().map(Consumer::node).toList(),
           t.storedShape(), t.dataType().name().toLowerCase(Locale.ROOT), t.parameters(),
-          allocation.get(t.block()), r.pruned(), (double) r.pruned() / t.parameters(), r.zeros()));
+          coarse.askedSparsity() != null ? coarse.askedSparsity().get(t.name()) : allocation.get(t.block()),
+          r.pruned(), (double) r.pruned() / t.parameters(), r.zeros()));
       long[] c = blockCounts.computeIfAbsent(t.block(), k -> new long[2]);
       c[0] += t.parameters();
       c[1] += r.pruned();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shears.api.SubLayer;
 import dev.shears.core.onnx.ModelFile;
 import dev.shears.core.TestModels;
 import dev.shears.core.onnx.proto.Onnx.AttributeProto;
@@ -124,5 +125,61 @@ class InventoryTest {
     assertEquals("visual.transformer.resblocks.2", BlockNames.locate("visual.transformer.resblocks.2.attn.MatMul").block());
     assertEquals(null, BlockNames.locate("/visual_projection/MatMul"));
     assertEquals(null, BlockNames.locate("/encoder/highway.3/MatMul"));
+  }
+
+  @Test
+  void subLayersComeFromTheStructure() {
+    try (ModelFile m = ModelFile.read(BundledModels.tinyClip().resolve("model.onnx"))) {
+      Inventory inv = Inventory.of(m.proto().getGraph(), SelectionRules.DEFAULT);
+      for (PrunableTensor t : inv.prunable()) {
+        String node = t.consumers().get(0).node();
+        assertEquals(node.contains("/self_attn/") ? SubLayer.ATTENTION : SubLayer.FEED_FORWARD, t.subLayer(), node);
+      }
+    }
+    // one block: self-attention, cross-attention reading the graph input "image", an MLP;
+    // names say nothing ("s0", "s1", ...), so only the structure can tell them apart
+    GraphProto g = GraphProto.newBuilder()
+        .addInitializer(weight("Wq", 1, 4, 4))
+        .addInitializer(weight("Wo", 1, 4, 4))
+        .addInitializer(weight("Wc", 1, 4, 4))
+        .addInitializer(weight("Wk", 1, 4, 4))
+        .addInitializer(weight("Wco", 1, 4, 4))
+        .addInitializer(weight("Wup", 1, 4, 8))
+        .addInitializer(weight("Wdown", 1, 8, 4))
+        .addNode(node("/enc/layers.0/s0", "Identity", List.of("x"), "h0"))
+        .addNode(node("/enc/layers.0/s1", "MatMul", List.of("h0", "Wq"), "q"))
+        .addNode(node("/enc/layers.0/s2", "Softmax", List.of("q"), "a"))
+        .addNode(node("/enc/layers.0/s3", "MatMul", List.of("a", "Wo"), "o"))
+        .addNode(node("/enc/layers.0/s4", "Add", List.of("h0", "o"), "h1"))
+        .addNode(node("/enc/layers.0/s5", "MatMul", List.of("h1", "Wc"), "c"))
+        .addNode(node("/enc/layers.0/s6", "MatMul", List.of("image", "Wk"), "k"))
+        .addNode(node("/enc/layers.0/s7", "Add", List.of("c", "k"), "ck"))
+        .addNode(node("/enc/layers.0/s8", "Softmax", List.of("ck"), "cs"))
+        .addNode(node("/enc/layers.0/s9", "MatMul", List.of("cs", "Wco"), "co"))
+        .addNode(node("/enc/layers.0/s10", "Add", List.of("h1", "co"), "h2"))
+        .addNode(node("/enc/layers.0/s11", "MatMul", List.of("h2", "Wup"), "u"))
+        .addNode(node("/enc/layers.0/s12", "Relu", List.of("u"), "r"))
+        .addNode(node("/enc/layers.0/s13", "MatMul", List.of("r", "Wdown"), "d"))
+        .addNode(node("/enc/layers.0/s14", "Add", List.of("h2", "d"), "y"))
+        .addInput(dev.shears.core.onnx.proto.Onnx.ValueInfoProto.newBuilder().setName("x"))
+        .addInput(dev.shears.core.onnx.proto.Onnx.ValueInfoProto.newBuilder().setName("image"))
+        .addOutput(dev.shears.core.onnx.proto.Onnx.ValueInfoProto.newBuilder().setName("y"))
+        .build();
+    Inventory inv = Inventory.of(g, SelectionRules.DEFAULT);
+    java.util.Map<String, SubLayer> kinds = new java.util.TreeMap<>();
+    inv.prunable().forEach(t -> kinds.put(t.name(), t.subLayer()));
+    assertEquals(java.util.Map.of("Wq", SubLayer.ATTENTION, "Wo", SubLayer.ATTENTION,
+        "Wc", SubLayer.CROSS_ATTENTION, "Wk", SubLayer.CROSS_ATTENTION, "Wco", SubLayer.CROSS_ATTENTION,
+        "Wup", SubLayer.FEED_FORWARD, "Wdown", SubLayer.FEED_FORWARD), kinds);
+    assertEquals(1, inv.blocks().size(), "cross-attention and the MLP belong to the self-attention's block");
+  }
+
+  @Test
+  void blocksFoundByNamesHaveNoKnownSubLayer() {
+    GraphProto g = GraphProto.newBuilder()
+        .addInitializer(weight("W", 1, 8, 4))
+        .addNode(node("/enc/layers.0/a/MatMul", "MatMul", List.of("x", "W"), "y"))
+        .build();
+    assertEquals(SubLayer.UNKNOWN, Inventory.of(g, SelectionRules.DEFAULT).prunable().get(0).subLayer());
   }
 }

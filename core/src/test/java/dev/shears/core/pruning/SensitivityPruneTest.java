@@ -16,6 +16,7 @@ import dev.shears.core.onnx.ModelFile;
 import dev.shears.core.progress.Progress;
 import dev.shears.core.report.BlockReport;
 import dev.shears.core.report.PruneReport;
+import dev.shears.core.report.TensorReport;
 import dev.shears.core.strategy.StrategyRegistry;
 import dev.shears.testdata.BundledModels;
 import java.util.List;
@@ -92,6 +93,17 @@ class SensitivityPruneTest {
       allocated.add(Math.round(b.allocatedSparsity() * 1e6) / 1e6);
     }
     assertTrue(allocated.size() > 1, "non-uniform allocation: " + allocated);
+
+    // inside each block the MLP's down-projection (fc2, 512 -> 128) takes 0.05 of every other
+    // layer's share: the others hold 131,072 weights and fc2 65,536, so fc2 is 0.1 above the block
+    Map<String, Double> blockSparsity = new java.util.HashMap<>();
+    r.blocks().forEach(b -> blockSparsity.put(b.name(), b.allocatedSparsity()));
+    for (TensorReport t : r.tensors()) {
+      double block = blockSparsity.get(t.block());
+      boolean down = t.nodes().get(0).endsWith("/mlp/fc2/MatMul");
+      assertEquals(down ? block + 0.1 : block - 0.05, t.targetSparsity(), 1e-9, t.nodes().toString());
+      assertEquals(t.targetSparsity(), t.achievedSparsity(), 0.01, t.nodes().toString());
+    }
 
     // every block measured at the five grid points (0.4 ... 0.6), and nothing else
     @SuppressWarnings("unchecked")

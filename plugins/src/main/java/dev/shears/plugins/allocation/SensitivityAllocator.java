@@ -4,6 +4,7 @@ import dev.shears.api.Allocator;
 import dev.shears.api.Block;
 import dev.shears.api.Evidence;
 import dev.shears.api.InvalidConfigurationException;
+import dev.shears.api.Layer;
 import dev.shears.api.ZerothOrderSettings;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -17,7 +18,11 @@ import java.util.TreeSet;
  * by the run's scorer, at a few sparsities around the target and the calibration loss is
  * measured ({@link Block#lossIncrease(double)}); the curves are made convex, and the
  * sparsities within the measured range that minimise the summed loss increase while removing
- * exactly {@code s · P} weights are chosen by {@link LossCurves#solve}.
+ * exactly {@code s · P} weights are chosen by {@link LossCurves#solve}. Inside each block the
+ * down-projections (the MLP's {@code 4d → d} matrices) then take {@code downProjectionShift}
+ * of every other layer's share, keeping the block's count: with SparseGPT's refit they lose the
+ * least when pruned together with the rest, which a block's measurement alone cannot tell apart
+ * (README, "Choosing the defaults").
  */
 public final class SensitivityAllocator implements Allocator {
   /** The largest sparsity a block is measured or put at. */
@@ -25,16 +30,32 @@ public final class SensitivityAllocator implements Allocator {
 
   private final double[] offsets;
   private final double maxSparsityDelta;
+  private final double downProjectionShift;
   private final ZerothOrderSettings batches;
 
   /**
-   * Creates the allocator.
+   * Creates the allocator without a down-projection shift: every layer of a block gets the
+   * block's sparsity.
    *
    * @param offsets the measured sparsities, as offsets from the global target
    * @param maxSparsityDelta how far above the global sparsity a block may go, non-negative
    * @param batches the calibration samples and batch size the losses are measured on
    */
   public SensitivityAllocator(double[] offsets, double maxSparsityDelta, ZerothOrderSettings batches) {
+    this(offsets, maxSparsityDelta, 0, batches);
+  }
+
+  /**
+   * Creates the allocator.
+   *
+   * @param offsets the measured sparsities, as offsets from the global target
+   * @param maxSparsityDelta how far above the global sparsity a block may go, non-negative
+   * @param downProjectionShift how much less sparse than its block every layer but the
+   *     down-projections is left (they take up the difference), in {@code [0, 1)}
+   * @param batches the calibration samples and batch size the losses are measured on
+   */
+  public SensitivityAllocator(double[] offsets, double maxSparsityDelta, double downProjectionShift,
+      ZerothOrderSettings batches) {
     if (offsets.length == 0) {
       throw new IllegalArgumentException("the grid needs at least one offset");
     }
@@ -46,8 +67,12 @@ public final class SensitivityAllocator implements Allocator {
     if (!(maxSparsityDelta >= 0)) {
       throw new IllegalArgumentException("maxSparsityDelta must be >= 0: " + maxSparsityDelta);
     }
+    if (!(downProjectionShift >= 0 && downProjectionShift < 1)) {
+      throw new IllegalArgumentException("downProjectionShift must be in [0, 1): " + downProjectionShift);
+    }
     this.offsets = offsets.clone();
     this.maxSparsityDelta = maxSparsityDelta;
+    this.downProjectionShift = downProjectionShift;
     this.batches = batches;
   }
 
@@ -119,8 +144,50 @@ public final class SensitivityAllocator implements Allocator {
     }
     double[] s = LossCurves.solve(sizes, curves, sparsity);
     for (int g = 0; g < blocks.size(); g++) {
-      out.put(blocks.get(g).name(), s[g]);
+      split(blocks.get(g), s[g], out);
     }
     return out;
+  }
+
+  /**
+   * Whether a layer is a down-projection: outside attention, reading more features than it
+   * writes (an MLP's second matrix, {@code 4d → d}).
+   */
+  static boolean isDownProjection(Layer layer) {
+    return !layer.subLayer().isAttention() && layer.columns() > layer.rows();
+  }
+
+  /**
+   * Puts sparsity {@code s} of {@code block} into {@code out}: under the block's name, or, when
+   * the shift is positive and the block has down-projections and other layers, per layer: the
+   * other layers at {@code s - shift} (not below 0) and the down-projections at what keeps the
+   * block's count, {@code s + shift · O / D} for {@code O} other and {@code D} down-projection
+   * weights (at most {@link #MAX_SPARSITY}, the other layers then taking the rest).
+   */
+  void split(Block block, double s, Map<String, Double> out) {
+    long down = 0;
+    long other = 0;
+    for (Layer layer : block.layers()) {
+      long n = (long) layer.rows() * layer.columns();
+      if (isDownProjection(layer)) {
+        down += n;
+      } else {
+        other += n;
+      }
+    }
+    if (downProjectionShift == 0 || down == 0 || other == 0 || s == 0) {
+      out.put(block.name(), s);
+      return;
+    }
+    double total = (double) (down + other);
+    double so = Math.max(0, s - downProjectionShift);
+    double sd = (s * total - so * other) / down;
+    if (sd > MAX_SPARSITY) {
+      sd = MAX_SPARSITY;
+      so = (s * total - sd * down) / other;
+    }
+    for (Layer layer : block.layers()) {
+      out.put(layer.name(), isDownProjection(layer) ? sd : so);
+    }
   }
 }

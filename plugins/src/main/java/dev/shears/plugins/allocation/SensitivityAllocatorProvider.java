@@ -16,6 +16,8 @@ public final class SensitivityAllocatorProvider implements AllocatorProvider {
    * tinyclip-shapes, 32 (the zeroth-order default) left many increases at 50–70% as noise below 0.
    */
   static final int SAMPLES = 128;
+  /** Measured: README, "Choosing the defaults". */
+  static final double DOWN_PROJECTION_SHIFT = 0.05;
 
   /** Creates the provider; the registry needs a public no-argument constructor. */
   public SensitivityAllocatorProvider() {}
@@ -39,6 +41,8 @@ public final class SensitivityAllocatorProvider implements AllocatorProvider {
             "measured sparsities, as offsets from the target (clipped to [0, 0.99])"),
         ParamSpec.ofDouble("maxSparsityDelta", 1.0, 0, Double.POSITIVE_INFINITY,
             "how far above the global sparsity a block may go (1: only the grid limits it)"),
+        ParamSpec.ofDouble("downProjectionShift", DOWN_PROJECTION_SHIFT, 0, 0.99,
+            "every layer but the MLP down-projections this much less sparse than its block; they take the rest"),
         ParamSpec.ofInt("samples", SAMPLES, "calibration samples the losses are measured on"),
         ParamSpec.ofInt("batchSize", d.batchSize(), "samples per loss evaluation; 0 = the loss's own"));
   }
@@ -71,6 +75,7 @@ public final class SensitivityAllocatorProvider implements AllocatorProvider {
     } catch (IllegalArgumentException e) {
       throw new InvalidConfigurationException("allocator.samples/batchSize: " + e.getMessage());
     }
-    return new SensitivityAllocator(offsets, params.getDouble("maxSparsityDelta"), batches);
+    return new SensitivityAllocator(offsets, params.getDouble("maxSparsityDelta"),
+        params.getDouble("downProjectionShift"), batches);
   }
 }

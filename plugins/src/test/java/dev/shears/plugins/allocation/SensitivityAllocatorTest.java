@@ -11,9 +11,14 @@ import dev.shears.api.Evidence;
 import dev.shears.api.InvalidConfigurationException;
 import dev.shears.api.Layer;
 import dev.shears.api.Params;
+import dev.shears.api.SubLayer;
 import dev.shears.api.ZerothOrderSettings;
+import dev.shears.plugins.TestBlock;
 import dev.shears.plugins.TestLayer;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -238,5 +243,114 @@ class SensitivityAllocatorTest {
         List.of(new CurveBlock("a", 10, x -> x), new CurveBlock("b", 10, x -> 3 * x)), 0.1);
     assertEquals(0.2, low.get("a"), 1e-12);
     assertEquals(0.0, low.get("b"), 1e-12);
+  }
+
+  /** A layer with only a name, a shape and a sub-layer: all the split reads. */
+  private record ShapedLayer(String name, int rows, int columns, SubLayer subLayer) implements Layer {
+    @Override
+    public String block() {
+      return "b";
+    }
+
+    @Override
+    public FloatBuffer weights() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public double[] inputSquareSums() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public DoubleBuffer inputGram() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public long tokens() {
+      throw new UnsupportedOperationException();
+    }
+  }
+
+  /** q: attention 4×4 (16), up: 8×4 (32), down: 4×8 (32), wide: attention reading 8 (4×8, 32). */
+  private static Block transformerBlock(boolean withDown) {
+    List<Layer> layers = new ArrayList<>(List.of(
+        new ShapedLayer("q", 4, 4, SubLayer.ATTENTION),
+        new ShapedLayer("wide", 4, 8, SubLayer.CROSS_ATTENTION),
+        new ShapedLayer("up", 8, 4, SubLayer.FEED_FORWARD)));
+    if (withDown) {
+      layers.add(new ShapedLayer("down", 4, 8, SubLayer.FEED_FORWARD));
+    }
+    return new TestBlock("b", "t", layers, 0);
+  }
+
+  @Test
+  void downProjectionsTakeTheShiftOfEveryOtherLayerByHand() {
+    SensitivityAllocator a = (SensitivityAllocator) create(Map.of("downProjectionShift", "0.05"));
+    Map<String, Double> out = new LinkedHashMap<>();
+    // 112 weights at 0.5 = 56; the 80 others at 0.45 keep 36, so down (32) loses 20: 0.625
+    a.split(transformerBlock(true), 0.5, out);
+    assertEquals(Set.of("q", "wide", "up", "down"), out.keySet(), "the block is split, not named");
+    assertEquals(0.45, out.get("q"), 1e-12);
+    assertEquals(0.45, out.get("wide"), 1e-12, "an attention layer reading more than it writes is not one");
+    assertEquals(0.45, out.get("up"), 1e-12);
+    assertEquals(0.625, out.get("down"), 1e-12);
+    // the count is the block's
+    assertEquals(56, 16 * out.get("q") + 32 * out.get("wide") + 32 * out.get("up") + 32 * out.get("down"), 1e-9);
+
+    // past 0.99 the down-projection stops there and the others take the rest:
+    // shift 0.3 at 0.9 would give down 0.9 + 0.3 × 80 / 32 = 1.65; 0.99 × 32 = 31.68, so the
+    // others remove 100.8 - 31.68 = 69.12 of 80: 0.864
+    out.clear();
+    ((SensitivityAllocator) create(Map.of("downProjectionShift", "0.3"))).split(transformerBlock(true), 0.9, out);
+    assertEquals(0.99, out.get("down"), 1e-12);
+    assertEquals(0.864, out.get("q"), 1e-12);
+
+    // below 0 the others stop at 0: shift 0.05 at 0.02 leaves them dense and down at 0.07
+    out.clear();
+    a.split(transformerBlock(true), 0.02, out);
+    assertEquals(0.0, out.get("up"), 1e-12);
+    assertEquals(0.02 * 112 / 32, out.get("down"), 1e-12);
+  }
+
+  @Test
+  void aBlockStaysWholeWithoutAShiftOrADownProjection() {
+    Map<String, Double> out = new LinkedHashMap<>();
+    ((SensitivityAllocator) create(Map.of("downProjectionShift", "0"))).split(transformerBlock(true), 0.5, out);
+    assertEquals(Map.of("b", 0.5), out);
+    out.clear();
+    ((SensitivityAllocator) create(Map.of())).split(transformerBlock(false), 0.5, out);
+    assertEquals(Map.of("b", 0.5), out);
+    // the default shift is the measured 0.05, and a whole allocation splits every block
+    Block measured = new Block() {
+      @Override
+      public String name() {
+        return "b";
+      }
+
+      @Override
+      public String tower() {
+        return "t";
+      }
+
+      @Override
+      public List<Layer> layers() {
+        return transformerBlock(true).layers();
+      }
+
+      @Override
+      public double importance() {
+        throw new IllegalStateException("not gathered");
+      }
+
+      @Override
+      public double lossIncrease(double sparsity) {
+        return sparsity;
+      }
+    };
+    Map<String, Double> all = create(Map.of()).allocate(List.of(measured), 0.5);
+    assertEquals(0.625, all.get("down"), 1e-12);
+    assertThrows(InvalidConfigurationException.class, () -> create(Map.of("downProjectionShift", "1")));
   }
 }

@@ -84,6 +84,17 @@ final class BudgetPlan {
     return out;
   }
 
+  /** The sparsity {@code asked} gives {@code tensors} together: each tensor's, weighted by its size. */
+  static double weightedMean(List<PrunableTensor> tensors, Map<String, Double> asked) {
+    double weighted = 0;
+    long total = 0;
+    for (PrunableTensor t : tensors) {
+      weighted += asked.get(t.name()) * t.parameters();
+      total += t.parameters();
+    }
+    return weighted / total;
+  }
+
   /**
    * The sparsity at which both {@code floor(columns × s)} and {@code floor(rows × columns × s)}
    * give {@code perRow} per row: the plain ratio {@code perRow / columns} when floating point

@@ -160,13 +160,7 @@ final class CoarseStage {
         out.put(block, first);
         return;
       }
-      double weighted = 0;
-      long total = 0;
-      for (PrunableTensor t : tensors) {
-        weighted += asked.get(t.name()) * t.parameters();
-        total += t.parameters();
-      }
-      out.put(block, weighted / total);
+      out.put(block, BudgetPlan.weightedMean(tensors, asked));
     });
     return out;
   }
@@ -185,14 +179,10 @@ final class CoarseStage {
       }
       List<PrunableTensor> tensors = in.blocks().get(e.getKey());
       if (tensors.stream().anyMatch(t -> !asked.get(t.name()).equals(e.getValue()))) {
-        Map<SubLayer, double[]> kinds = new TreeMap<>();
-        for (PrunableTensor t : tensors) {
-          double[] k = kinds.computeIfAbsent(t.subLayer(), x -> new double[2]);
-          k[0] += asked.get(t.name()) * t.parameters();
-          k[1] += t.parameters();
-        }
-        kinds.forEach((kind, k) -> sb.append(String.format(Locale.ROOT, "  %s %.4f",
-            kind.name().toLowerCase(Locale.ROOT).replace('_', '-'), k[0] / k[1])));
+        Map<SubLayer, List<PrunableTensor>> kinds = new TreeMap<>();
+        tensors.forEach(t -> kinds.computeIfAbsent(t.subLayer(), x -> new ArrayList<>()).add(t));
+        kinds.forEach((kind, part) -> sb.append(String.format(Locale.ROOT, "  %s %.4f",
+            kind.name().toLowerCase(Locale.ROOT).replace('_', '-'), BudgetPlan.weightedMean(part, asked))));
       }
     }
     in.progress().note(sb.toString());

@@ -140,19 +140,15 @@ final class ContractChecks {
       if (decided.containsKey(block)) {
         throw PluginFailure.refused(who, "gave block " + block + " a sparsity and also split it among its layers");
       }
-      double weighted = 0;
-      long total = 0;
       for (PrunableTensor t : tensors) {
         Double s = decided.get(t.name());
         if (s == null || !(s >= 0 && s < 1)) {
           throw PluginFailure.refused(who, "split block " + block + " but gave its layer " + t.name()
               + " sparsity " + s + "; every layer of a split block needs a value in [0, 1)");
         }
-        weighted += s * t.parameters();
-        total += t.parameters();
         asBlocks.remove(t.name());
       }
-      asBlocks.put(block, weighted / total);
+      asBlocks.put(block, BudgetPlan.weightedMean(tensors, decided));
     }
     Map<String, Double> checked = allocation(who, List.copyOf(blocks.keySet()), asBlocks);
     Map<String, Double> out = new LinkedHashMap<>();
